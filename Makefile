@@ -1,0 +1,49 @@
+# Healthscore: two commands do everything on a fresh machine.
+#   make demo  — venv, install, migrate SQLite, seed demo data, serve web + worker
+#   make test  — the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint install serve clean-demo bench
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: export DEBUG = true
+demo: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py setup_schedules
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo ""
+	@echo "  Healthscore demo: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Logins: admin, manager, csm, support — password 'demo' (see README)."
+	@echo "  Web server and django-q2 worker run together; Ctrl-C stops both."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py qcluster & \
+	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
+	  wait
+
+test: $(VENV)/.installed
+	@echo "Running the suite on $${DATABASE_URL:+PostgreSQL ($$DATABASE_URL)}$${DATABASE_URL:-SQLite}"
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/.installed
+	$(PY) bench/recompute.py
+
+clean-demo:
+	rm -f healthscore.sqlite3 healthscore.sqlite3-wal healthscore.sqlite3-shm

@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from accounts.models import Account, AccountDomain, Contact, Outcome, Team
+
+
+class AccountDomainInline(admin.TabularInline):
+    model = AccountDomain
+    extra = 0
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "email", "title", "role", "in_role_since", "left_at"]
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 0
+    fields = ["kind", "date", "arr_change", "note"]
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "external_id", "segment", "owner", "arr", "contract_type", "renewal_date", "lifecycle_stage", "status", "tier"]
+    list_filter = ["status", "segment", "contract_type", "lifecycle_stage", "score__tier", "team"]
+    search_fields = ["name", "external_id", "domains__domain"]
+    list_select_related = ["segment", "owner", "score"]
+    autocomplete_fields = ["owner", "manager"]
+    inlines = [AccountDomainInline, ContactInline, OutcomeInline]
+    date_hierarchy = "renewal_date"
+
+    @admin.display(description="Tier", ordering="score__tier")
+    def tier(self, obj):
+        score = getattr(obj, "score", None)
+        return f"{score.tier} ({score.score:.0f})" if score else "—"
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "manager"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "account", "role", "email", "in_role_since", "left_at"]
+    list_filter = ["role"]
+    search_fields = ["name", "email", "account__name"]
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["account", "kind", "date", "arr_change"]
+    list_filter = ["kind"]
+    search_fields = ["account__name", "account__external_id"]
+    date_hierarchy = "date"
+    list_select_related = ["account"]
+    raw_id_fields = ["account"]

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+
+from accounts.roles import Role, roles_of
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to where they work: CSMs to their queue, managers to the dashboard."""
+    roles = roles_of(request.user)
+    candidates = []
+    if Role.SUPPORT in roles and not (roles & {Role.CSM, Role.MANAGER, Role.OPS}):
+        candidates.append("support:tickets")
+    if Role.MANAGER in roles:
+        candidates.append("playbooks:dashboard")
+    if Role.CSM in roles or Role.MANAGER in roles:
+        candidates.append("playbooks:queue")
+    if Role.OPS in roles or request.user.is_staff:
+        candidates.append("admin:index")
+    for name in candidates:
+        try:
+            return redirect(reverse(name))
+        except NoReverseMatch:
+            continue
+    return HttpResponse("Your user has no Healthscore role yet; ask an admin to add you to a group.", status=403)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

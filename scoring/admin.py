@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from scoring.audit import AuditedAdminMixin, ReadOnlyAdmin
+from scoring.models import (
+    AccountScore,
+    AuditEvent,
+    CategoryWeight,
+    Observation,
+    Override,
+    ScoreChange,
+    ScoreModel,
+    ScoreModelVersion,
+    ScoreSnapshot,
+    Segment,
+    SignalDefinition,
+    SignalWeight,
+)
+
+
+class WeightFormSet(forms.BaseInlineFormSet):
+    """Weights must be ≥ 0, and at least one must be positive."""
+
+    label = "weights"
+
+    def clean(self):
+        super().clean()
+        total = 0.0
+        rows = 0
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            weight = form.cleaned_data.get("weight")
+            if weight is None:
+                continue
+            if weight < 0:
+                form.add_error("weight", "A weight cannot be negative.")
+            total += max(weight, 0)
+            rows += 1
+        if rows and total <= 0:
+            raise ValidationError(f"The {self.label} cannot all be zero: give at least one a positive weight.")
+
+
+class CategoryWeightFormSet(WeightFormSet):
+    label = "category weights"
+
+
+class SignalWeightFormSet(WeightFormSet):
+    label = "signal weights"
+
+
+class _VersionInline(admin.TabularInline):
+    extra = 0
+
+    def _editable(self, obj):
+        return obj is None or obj.is_editable
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class CategoryWeightInline(_VersionInline):
+    model = CategoryWeight
+    formset = CategoryWeightFormSet
+
+
+class SignalWeightInline(_VersionInline):
+    model = SignalWeight
+    formset = SignalWeightFormSet
+    autocomplete_fields = ["signal"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "is_default"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SignalDefinition)
+class SignalDefinitionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["key", "label", "category", "direction", "bad_value", "good_value", "aggregation", "window_days", "half_life_days", "missing_policy", "active"]
+    list_filter = ["category", "aggregation", "missing_policy", "direction", "active"]
+    search_fields = ["key", "label", "description"]
+    fieldsets = [
+        (None, {"fields": ["key", "label", "category", "description", "unit", "active"]}),
+        ("Scoring", {"fields": ["direction", "bad_value", "good_value"]}),
+        ("Aggregation", {"fields": ["aggregation", "window_days", "half_life_days"]}),
+        ("Missing or stale data", {"fields": ["stale_after_days", "missing_policy"]}),
+    ]
+
+
+@admin.register(ScoreModel)
+class ScoreModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "segment"]
+    search_fields = ["name", "segment__name"]
+
+
+@admin.register(ScoreModelVersion)
+class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "model", "number", "status", "green_threshold", "yellow_threshold", "hold_days", "published_at"]
+    list_filter = ["status", "model"]
+    search_fields = ["model__name", "notes"]
+    inlines = [CategoryWeightInline, SignalWeightInline]
+    readonly_fields = ["status", "created_by", "created_at", "published_by", "published_at"]
+    fields = [
+        "model", "number", "status", "green_threshold", "yellow_threshold", "hold_days",
+        "rapid_decline_points", "rapid_decline_days", "notes",
+        "created_by", "created_at", "published_by", "published_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Published and retired versions are immutable: every stored score names them.
+        if obj is not None and not obj.is_editable:
+            return [f.name for f in self.model._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or obj.is_editable) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Observation)
+class ObservationAdmin(admin.ModelAdmin):
+    list_display = ["account", "signal", "value", "observed_at", "source", "created_at"]
+    list_filter = ["signal", "source"]
+    search_fields = ["account__name", "account__external_id", "idempotency_key"]
+    list_select_related = ["account", "signal"]
+    raw_id_fields = ["account"]
+    date_hierarchy = "observed_at"
+    show_full_result_count = False
+
+
+@admin.register(AccountScore)
+class AccountScoreAdmin(ReadOnlyAdmin):
+    list_display = ["account", "score", "tier", "raw_tier", "trend", "delta_30", "model_version", "computed_at"]
+    list_filter = ["tier", "trend", "model_version"]
+    search_fields = ["account__name", "account__external_id"]
+    list_select_related = ["account", "model_version__model"]
+
+
+@admin.register(ScoreSnapshot)
+class ScoreSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["account", "date", "score", "tier", "model_version"]
+    list_filter = ["tier"]
+    search_fields = ["account__name", "account__external_id"]
+    date_hierarchy = "date"
+    list_select_related = ["account", "model_version__model"]
+    show_full_result_count = False
+
+
+@admin.register(ScoreChange)
+class ScoreChangeAdmin(ReadOnlyAdmin):
+    list_display = ["account", "date", "from_score", "to_score", "from_tier", "to_tier", "cause", "summary"]
+    list_filter = ["cause", "tier_changed", "to_tier"]
+    search_fields = ["account__name", "account__external_id", "summary"]
+    date_hierarchy = "date"
+    list_select_related = ["account"]
+
+
+@admin.register(Override)
+class OverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["account", "reason", "effect", "value", "expires_at", "created_by", "revoked_at"]
+    list_filter = ["reason", "effect"]
+    search_fields = ["account__name", "note"]
+    raw_id_fields = ["account"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "action", "content_type", "object_repr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "actor", "action", "content_type", "object_id", "object_repr", "before", "after"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff

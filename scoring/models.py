@@ -1,0 +1,409 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+class Tier(models.TextChoices):
+    GREEN = "green", "Green"
+    YELLOW = "yellow", "Yellow"
+    RED = "red", "Red"
+
+
+TIER_RANK = {Tier.GREEN: 2, Tier.YELLOW: 1, Tier.RED: 0}
+
+
+class Category(models.TextChoices):
+    USAGE = "usage", "Usage"
+    ENGAGEMENT = "engagement", "Engagement"
+    SUPPORT = "support", "Support"
+    RELATIONSHIP = "relationship", "Relationship"
+    COMMERCIAL = "commercial", "Commercial"
+    OUTCOME = "outcome", "Outcome"
+
+
+class TrendLabel(models.TextChoices):
+    RAPID_DECLINE = "rapid_decline", "Rapid decline"
+    GRADUAL_DECLINE = "gradual_decline", "Gradual decline"
+    STABLE = "stable", "Stable"
+    IMPROVING = "improving", "Improving"
+
+
+class Segment(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    is_default = models.BooleanField(
+        default=False, help_text="Accounts without a segment, or whose segment has no published model, use this one."
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="segment_single_default")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SignalDefinition(models.Model):
+    class Direction(models.TextChoices):
+        HIGHER_BETTER = "higher", "Higher is better"
+        LOWER_BETTER = "lower", "Lower is better"
+
+    class Aggregation(models.TextChoices):
+        LATEST = "latest", "Latest value"
+        MEAN = "mean", "Mean over window"
+        SUM = "sum", "Sum over window"
+        COUNT = "count", "Count of observations in window"
+        PCT_CHANGE = "pct_change", "% change vs previous window"
+
+    class MissingPolicy(models.TextChoices):
+        EXCLUDE = "exclude", "Exclude and renormalise"
+        ZERO = "zero", "Score 0"
+        NEUTRAL = "neutral", "Score neutral (50)"
+
+    key = models.SlugField(max_length=64, unique=True, help_text="Stable identifier used by the API and CSV import.")
+    label = models.CharField(max_length=120)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER_BETTER)
+    bad_value = models.FloatField(help_text="Aggregated value that scores 0 points.")
+    good_value = models.FloatField(help_text="Aggregated value that scores 100 points.")
+    aggregation = models.CharField(max_length=20, choices=Aggregation.choices, default=Aggregation.LATEST)
+    window_days = models.PositiveIntegerField(default=30, help_text="Aggregation window, in days.")
+    half_life_days = models.FloatField(
+        null=True, blank=True, help_text="Recency half-life in days; empty means no decay."
+    )
+    stale_after_days = models.PositiveIntegerField(
+        default=30, help_text="With no observation for this many days the signal counts as missing."
+    )
+    missing_policy = models.CharField(max_length=10, choices=MissingPolicy.choices, default=MissingPolicy.EXCLUDE)
+    unit = models.CharField(max_length=40, blank=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "key"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(bad_value=F("good_value")), name="signal_bad_differs_from_good"),
+            models.CheckConstraint(condition=Q(window_days__gt=0), name="signal_window_positive"),
+            models.CheckConstraint(
+                condition=Q(half_life_days__isnull=True) | Q(half_life_days__gt=0), name="signal_half_life_positive"
+            ),
+            models.CheckConstraint(condition=Q(stale_after_days__gt=0), name="signal_stale_after_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self):
+        errors = {}
+        if self.bad_value is not None and self.good_value is not None and self.bad_value == self.good_value:
+            errors["good_value"] = "The good value must differ from the bad value (they set the 0 and 100 points)."
+        if (
+            self.direction == self.Direction.HIGHER_BETTER
+            and self.bad_value is not None
+            and self.good_value is not None
+            and self.good_value < self.bad_value
+        ):
+            errors["direction"] = "Higher is better, so the good value must be above the bad value."
+        if (
+            self.direction == self.Direction.LOWER_BETTER
+            and self.bad_value is not None
+            and self.good_value is not None
+            and self.good_value > self.bad_value
+        ):
+            errors["direction"] = "Lower is better, so the good value must be below the bad value."
+        if self.window_days is not None and self.window_days <= 0:
+            errors["window_days"] = "The window must be at least one day."
+        if self.half_life_days is not None and self.half_life_days <= 0:
+            errors["half_life_days"] = "The half-life must be positive (or empty for no decay)."
+        if self.stale_after_days is not None and self.stale_after_days <= 0:
+            errors["stale_after_days"] = "Stale-after must be at least one day."
+        if errors:
+            raise ValidationError(errors)
+
+
+class ScoreModel(models.Model):
+    """The scoring model of one segment; its content lives in numbered versions."""
+
+    segment = models.OneToOneField(Segment, on_delete=models.PROTECT, related_name="score_model")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def published_version(self) -> ScoreModelVersion | None:
+        return self.versions.filter(status=ScoreModelVersion.Status.PUBLISHED).first()
+
+
+class ScoreModelVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    model = models.ForeignKey(ScoreModel, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    green_threshold = models.FloatField(default=75)
+    yellow_threshold = models.FloatField(default=50)
+    hold_days = models.PositiveIntegerField(default=7, help_text="Days a new tier must hold before it takes effect.")
+    rapid_decline_points = models.FloatField(default=20)
+    rapid_decline_days = models.PositiveIntegerField(default=30)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["model", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "number"], name="model_version_unique_number"),
+            models.UniqueConstraint(
+                fields=["model"], condition=Q(status="published"), name="model_single_published_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(yellow_threshold__gte=0)
+                & Q(green_threshold__lte=100)
+                & Q(yellow_threshold__lt=F("green_threshold")),
+                name="model_version_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} v{self.number} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def clean(self):
+        errors = {}
+        if self.yellow_threshold is not None and not 0 <= self.yellow_threshold <= 100:
+            errors["yellow_threshold"] = "The yellow threshold must be between 0 and 100."
+        if self.green_threshold is not None and not 0 <= self.green_threshold <= 100:
+            errors["green_threshold"] = "The green threshold must be between 0 and 100."
+        if (
+            "yellow_threshold" not in errors
+            and "green_threshold" not in errors
+            and self.yellow_threshold is not None
+            and self.green_threshold is not None
+            and self.yellow_threshold >= self.green_threshold
+        ):
+            errors["green_threshold"] = "The green threshold must be above the yellow threshold (0 ≤ yellow < green ≤ 100)."
+        if errors:
+            raise ValidationError(errors)
+
+
+class CategoryWeight(models.Model):
+    version = models.ForeignKey(ScoreModelVersion, on_delete=models.CASCADE, related_name="category_weights")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    weight = models.FloatField()
+
+    class Meta:
+        ordering = ["version", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "category"], name="category_weight_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="category_weight_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.weight:g}"
+
+
+class SignalWeight(models.Model):
+    version = models.ForeignKey(ScoreModelVersion, on_delete=models.CASCADE, related_name="signal_weights")
+    signal = models.ForeignKey(SignalDefinition, on_delete=models.PROTECT, related_name="weights")
+    weight = models.FloatField()
+
+    class Meta:
+        ordering = ["version", "signal"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "signal"], name="signal_weight_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="signal_weight_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signal}: {self.weight:g}"
+
+
+class Observation(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="observations")
+    signal = models.ForeignKey(SignalDefinition, on_delete=models.PROTECT, related_name="observations")
+    value = models.FloatField()
+    observed_at = models.DateTimeField()
+    source = models.CharField(max_length=50, default="api")
+    # Either the client's own key or "account|signal|observed_at|source": a replay
+    # of the same batch hits this unique index and stores nothing twice.
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_at"]
+        indexes = [
+            models.Index(fields=["account", "signal", "observed_at"], name="obs_account_signal_time"),
+            models.Index(fields=["observed_at"], name="obs_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signal_id}={self.value} @ {self.observed_at:%Y-%m-%d}"
+
+
+class AccountScore(models.Model):
+    """The current score of an account (one row each), rewritten by every recompute."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, primary_key=True, related_name="score")
+    score = models.FloatField()
+    raw_tier = models.CharField(max_length=10, choices=Tier.choices)
+    tier = models.CharField(max_length=10, choices=Tier.choices, help_text="Effective tier, after hysteresis.")
+    tier_since = models.DateField(null=True, blank=True)
+    pending_tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
+    pending_since = models.DateField(null=True, blank=True)
+    trend = models.CharField(max_length=20, choices=TrendLabel.choices, default=TrendLabel.STABLE)
+    delta_7 = models.FloatField(null=True, blank=True)
+    delta_30 = models.FloatField(null=True, blank=True)
+    delta_90 = models.FloatField(null=True, blank=True)
+    model_version = models.ForeignKey(ScoreModelVersion, on_delete=models.PROTECT, related_name="+")
+    computed_at = models.DateTimeField()
+    components = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["tier", "score"]), models.Index(fields=["trend"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.score:.1f} {self.tier}"
+
+
+class ScoreSnapshot(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+    score = models.FloatField()
+    raw_tier = models.CharField(max_length=10, choices=Tier.choices)
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    model_version = models.ForeignKey(ScoreModelVersion, on_delete=models.PROTECT, related_name="+")
+    components = models.JSONField(default=dict)
+    override_active = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["account", "date"]
+        constraints = [models.UniqueConstraint(fields=["account", "date"], name="snapshot_one_per_account_per_day")]
+        indexes = [models.Index(fields=["date", "tier"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date}: {self.score:.1f}"
+
+
+class ScoreChange(models.Model):
+    class Cause(models.TextChoices):
+        DATA = "data", "Data"
+        MODEL_VERSION = "model_version", "Model version"
+        OVERRIDE = "override", "Override"
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="score_changes")
+    date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    from_score = models.FloatField(null=True, blank=True)
+    to_score = models.FloatField()
+    from_tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
+    to_tier = models.CharField(max_length=10, choices=Tier.choices)
+    tier_changed = models.BooleanField(default=False)
+    cause = models.CharField(max_length=20, choices=Cause.choices, default=Cause.DATA)
+    model_version = models.ForeignKey(ScoreModelVersion, on_delete=models.PROTECT, related_name="+")
+    # [{"signal": key, "label": ..., "delta": -8.0}, ...] sorted by |delta| descending
+    signal_deltas = models.JSONField(default=list)
+    summary = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["account", "date"]), models.Index(fields=["date", "tier_changed"])]
+        constraints = [
+            # Two workers recomputing the same account on the same day write one entry.
+            models.UniqueConstraint(fields=["account", "date", "cause"], name="score_change_one_per_day_cause")
+        ]
+
+    def __str__(self) -> str:
+        return self.summary or f"{self.account_id} {self.from_score}→{self.to_score}"
+
+
+class Override(models.Model):
+    class Reason(models.TextChoices):
+        CHAMPION_LEFT = "champion_left", "Champion left"
+        BUDGET_FREEZE = "budget_freeze", "Budget freeze"
+        EXEC_ESCALATION = "exec_escalation", "Executive escalation"
+        ACQUISITION = "acquisition", "Acquired / reorganised"
+        OTHER = "other", "Other"
+
+    class Effect(models.TextChoices):
+        CAP = "cap", "Cap score at"
+        PENALTY = "penalty", "Subtract points"
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="overrides")
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    effect = models.CharField(max_length=10, choices=Effect.choices)
+    value = models.FloatField(help_text="The cap (0–100) or the points subtracted.")
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["account", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0) & Q(value__lte=100), name="override_value_0_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.get_effect_display()} {self.value:g}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when, with before/after values. Append-only."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=30)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=255)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only")

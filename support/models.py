@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+class Ticket(models.Model):
+    class Source(models.TextChoices):
+        GENERIC = "generic", "Generic"
+        ZENDESK = "zendesk", "Zendesk"
+        INTERCOM = "intercom", "Intercom"
+        FRESHDESK = "freshdesk", "Freshdesk"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    OPEN_STATUSES = (Status.OPEN, Status.PENDING)
+
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.GENERIC)
+    external_id = models.CharField(max_length=100)
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    requester_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    priority = models.CharField(max_length=20, blank=True)
+    escalated = models.BooleanField(default=False)
+    csat = models.FloatField(null=True, blank=True, help_text="Satisfaction rating normalised to 0–100.")
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    solved_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="ticket_unique_per_source")]
+        indexes = [models.Index(fields=["account", "status"]), models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.external_id} {self.subject}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for other systems. Only a hash of the secret is stored."""
+
+    name = models.CharField(max_length=120)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope_ingest = models.BooleanField("ingest scope", default=False, help_text="May push signals, accounts, tickets, outcomes.")
+    scope_read = models.BooleanField("read scope", default=True, help_text="May read scores and badges.")
+    account = models.ForeignKey(
+        "accounts.Account",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text="Restrict the token to this account (empty: all accounts).",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls, **fields) -> tuple[ApiToken, str]:
+        """Create a token; return it with the clear-text key, which is shown once."""
+        prefix = secrets.token_hex(4)
+        key = f"hs_{prefix}_{secrets.token_urlsafe(32)}"
+        token = cls.objects.create(prefix=prefix, key_hash=cls.hash_key(key), **fields)
+        return token, key

@@ -1,0 +1,7 @@
+"""Test-run environment defaults, loaded as a plugin (-p tests._env) before pytest-django reads settings."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

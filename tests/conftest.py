@@ -1,0 +1,76 @@
+"""Shared fixtures: named personas (as in healthchecks' BaseTestCase) and a scored world.
+
+Personas: ``ops`` (CS ops admin), ``manager`` (manages team "East"), ``alice``
+and ``bob`` (CSMs on that team), ``support`` (support agent) and ``nobody``
+(a user with no role, who exists to prove access is refused).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from accounts.models import Team
+from accounts.roles import Role
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+
+
+def _user(username: str, role: Role | None, **extra) -> User:
+    user = User.objects.create_user(username=username, email=f"{username}@example.com", password="pw", **extra)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+@pytest.fixture
+def ops(db) -> User:
+    return _user("ops", Role.OPS, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return _user("manager", Role.MANAGER)
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return _user("alice", Role.CSM)
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return _user("bob", Role.CSM)
+
+
+@pytest.fixture
+def support(db) -> User:
+    return _user("support", Role.SUPPORT)
+
+
+@pytest.fixture
+def nobody(db) -> User:
+    return _user("nobody", None)
+
+
+@pytest.fixture
+def team(manager, alice, bob) -> Team:
+    team = Team.objects.create(name="East", manager=manager)
+    team.members.add(alice, bob)
+    return team
+
+
+@pytest.fixture
+def personas(ops, manager, alice, bob, support, nobody, team) -> dict[str, User]:
+    return {"ops": ops, "manager": manager, "alice": alice, "bob": bob, "support": support, "nobody": nobody}
+
+
+@pytest.fixture
+def scoring_setup(db):
+    """Default segment, the 8 standard signals, and a published model version with weights."""
+    return factories.standard_scoring_setup()
