@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("support.api_urls")),
     path("", include("playbooks.urls")),
     path("", include("scoring.urls")),
     path("", include("support.urls")),
