@@ -18,6 +18,12 @@ from scoring.models import (
     SignalDefinition,
     SignalWeight,
 )
+from scoring.standard import (  # noqa: F401  (re-exported for tests)
+    STANDARD_CATEGORY_WEIGHTS,
+    STANDARD_SIGNAL_WEIGHTS,
+    STANDARD_SIGNALS,
+    signal_defaults,
+)
 
 
 class SegmentFactory(factory.django.DjangoModelFactory):
@@ -64,32 +70,6 @@ def observe(account: Account, signal: SignalDefinition, value: float, at: dt.dat
     )
 
 
-# The eight signals of the seed guides, with thresholds a CS team would start from.
-STANDARD_SIGNALS = [
-    # key, label, category, direction, bad, good, aggregation, window, half-life, missing policy, unit
-    ("active_user_rate", "Active-user rate", "usage", "higher", 10, 70, "mean", 30, 14, "exclude", "%"),
-    ("weekly_logins", "Logins per week", "usage", "higher", 1, 25, "mean", 28, 14, "zero", "logins"),
-    ("core_feature_adoption", "Core-feature adoption", "engagement", "higher", 10, 80, "latest", 30, None, "exclude", "%"),
-    ("open_tickets", "Open support tickets", "support", "lower", 8, 0, "latest", 14, None, "neutral", "tickets"),
-    ("ticket_age_days", "Age of oldest open ticket", "support", "lower", 21, 1, "latest", 14, None, "neutral", "days"),
-    ("nps", "NPS response", "relationship", "higher", -50, 50, "mean", 180, 60, "neutral", "points"),
-    ("days_to_renewal", "Days to renewal", "commercial", "higher", 15, 120, "latest", 30, None, "neutral", "days"),
-    ("payment_health", "Payment health", "commercial", "higher", 0, 100, "latest", 60, None, "neutral", "%"),
-]
-
-STANDARD_CATEGORY_WEIGHTS = {"usage": 40, "engagement": 20, "support": 15, "relationship": 15, "commercial": 10}
-STANDARD_SIGNAL_WEIGHTS = {
-    "active_user_rate": 60,
-    "weekly_logins": 40,
-    "core_feature_adoption": 100,
-    "open_tickets": 50,
-    "ticket_age_days": 50,
-    "nps": 100,
-    "days_to_renewal": 30,
-    "payment_health": 70,
-}
-
-
 @dataclass
 class ScoringSetup:
     segment: Segment
@@ -100,15 +80,8 @@ class ScoringSetup:
 
 def create_standard_signals() -> dict[str, SignalDefinition]:
     signals = {}
-    for key, label, cat, direction, bad, good, agg, window, half_life, missing, unit in STANDARD_SIGNALS:
-        signals[key], _ = SignalDefinition.objects.update_or_create(
-            key=key,
-            defaults=dict(
-                label=label, category=cat, direction=direction, bad_value=bad, good_value=good, aggregation=agg,
-                window_days=window, half_life_days=half_life, missing_policy=missing, unit=unit,
-                stale_after_days=max(window, 30),
-            ),
-        )
+    for row in STANDARD_SIGNALS:
+        signals[row[0]], _ = SignalDefinition.objects.update_or_create(key=row[0], defaults=signal_defaults(row))
     return signals
 
 

@@ -1,0 +1,51 @@
+"""The standard signal set and default weights, from the seed guides.
+
+Used by ``seed_demo`` and the test suite, and a sensible starting point for a
+new installation: eight signals across usage, engagement, support,
+relationship and commercial categories.
+"""
+
+from __future__ import annotations
+
+# key, label, category, direction, bad, good, aggregation, window, half-life, missing policy, unit, description
+STANDARD_SIGNALS = [
+    ("active_user_rate", "Active-user rate", "usage", "higher", 10, 70, "mean", 30, 14, "exclude", "%",
+     "Share of licensed users active in the period (DAU/MAU style)."),
+    ("weekly_logins", "Logins per week", "usage", "higher", 1, 25, "mean", 28, 14, "zero", "logins",
+     "Logins per week across the account; silence counts as zero."),
+    ("core_feature_adoption", "Core-feature adoption", "engagement", "higher", 10, 80, "latest", 30, None, "exclude", "%",
+     "Share of the core features the account uses."),
+    ("open_tickets", "Open support tickets", "support", "lower", 8, 0, "latest", 14, None, "neutral", "tickets",
+     "Tickets open or pending right now."),
+    ("ticket_age_days", "Age of oldest open ticket", "support", "lower", 21, 1, "latest", 14, None, "neutral", "days",
+     "Days since the oldest open ticket was opened."),
+    ("nps", "NPS response", "relationship", "higher", -50, 50, "mean", 180, 60, "neutral", "points",
+     "Net-promoter responses from the account's users."),
+    ("days_to_renewal", "Days to renewal", "commercial", "higher", 15, 120, "latest", 30, None, "neutral", "days",
+     "Days until the contract renews; little runway is a risk."),
+    ("payment_health", "Payment health", "commercial", "higher", 0, 100, "latest", 60, None, "neutral", "%",
+     "Invoices paid on time, as a share."),
+]
+
+STANDARD_CATEGORY_WEIGHTS = {"usage": 40, "engagement": 20, "support": 15, "relationship": 15, "commercial": 10}
+STANDARD_SIGNAL_WEIGHTS = {
+    "active_user_rate": 60,
+    "weekly_logins": 40,
+    "core_feature_adoption": 100,
+    "open_tickets": 50,
+    "ticket_age_days": 50,
+    "nps": 100,
+    "days_to_renewal": 30,
+    "payment_health": 70,
+}
+# Enterprise accounts: relationship (champion, sponsor, NPS) matters more, usage a little less.
+ENTERPRISE_CATEGORY_WEIGHTS = {"usage": 30, "engagement": 20, "support": 15, "relationship": 25, "commercial": 10}
+
+
+def signal_defaults(row: tuple) -> dict:
+    key, label, cat, direction, bad, good, agg, window, half_life, missing, unit, description = row
+    return dict(
+        label=label, category=cat, direction=direction, bad_value=bad, good_value=good, aggregation=agg,
+        window_days=window, half_life_days=half_life, missing_policy=missing, unit=unit,
+        stale_after_days=max(window, 30), description=description,
+    )
