@@ -1,0 +1,381 @@
+"""Backtest of a health score against outcomes: pure functions over plain data (no ORM).
+
+Inputs are per-account *timelines* (one ``Day`` per snapshot: date, score, effective
+tier), outcome cases and completed red interventions. ``scoring.validation`` loads them
+from the database; the tests build them by hand.
+
+Definitions (also shown on the Validation page):
+
+- *Tier N days before* an outcome: the snapshot on that day, or the latest one up to
+  ``TOLERANCE_DAYS`` earlier; no snapshot → the case has no evidence at that horizon.
+- *Bad outcome*: churned or contracted. *Churn*: churned only. *Renewed*: every other
+  outcome (renewed, expanded, contracted — a contraction still renews).
+- Every rate carries its counts; below ``MIN_COUNT`` in the denominator it has no value
+  and the report says "too few outcomes".
+"""
+
+from __future__ import annotations
+
+import statistics
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+MIN_COUNT = 5
+TOLERANCE_DAYS = 7
+HORIZONS = (90, 60, 30, 14)
+PRECISION_HORIZONS = (90, 180)
+INTERVENTION_WINDOW = 60
+RED, YELLOW, GREEN = "red", "yellow", "green"
+CHURNED, CONTRACTED = "churned", "contracted"
+BAD_KINDS = frozenset({CHURNED, CONTRACTED})
+# The seed guides' expected renewal rate per tier, 90 days before renewal: (low, high).
+EXPECTED_RENEWAL = {GREEN: (0.85, 1.0), YELLOW: (0.50, 0.70), RED: (0.0, 0.30)}
+EXPECTED_LABEL = {GREEN: "≥ 85%", YELLOW: "50–70%", RED: "< 30%"}
+LEAD_BUCKETS = ((0, 14), (15, 30), (31, 60), (61, 90), (91, 180), (181, None))
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    score: float
+    tier: str
+
+
+@dataclass(frozen=True)
+class OutcomeCase:
+    account_id: int
+    kind: str
+    date: date
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """A completed red playbook task: created and closed dates."""
+
+    account_id: int
+    created: date
+    closed: date
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rate with the counts behind it; no value below the minimum denominator."""
+
+    numerator: int
+    denominator: int
+    minimum: int = MIN_COUNT
+
+    @property
+    def enough(self) -> bool:
+        return self.denominator >= self.minimum
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.enough else None
+
+    @property
+    def percent(self) -> str:
+        if not self.enough:
+            return f"too few outcomes ({self.denominator} < {self.minimum})"
+        return f"{100 * self.numerator / self.denominator:.0f}% ({self.numerator}/{self.denominator})"
+
+    def as_dict(self) -> dict:
+        value = self.value
+        return {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": None if value is None else round(value, 4),
+            "enough": self.enough,
+        }
+
+
+Timelines = dict[int, list[Day]]
+
+
+def day_on(timeline: list[Day], when: date, tolerance: int = TOLERANCE_DAYS) -> Day | None:
+    """The snapshot on ``when`` or the latest one at most ``tolerance`` days before it."""
+    i = bisect_right(timeline, when, key=lambda d: d.date)
+    if i == 0:
+        return None
+    found = timeline[i - 1]
+    return found if (when - found.date).days <= tolerance else None
+
+
+def _days_between(timeline: list[Day], first: date, last: date) -> list[Day]:
+    lo = bisect_right(timeline, first - timedelta(days=1), key=lambda d: d.date)
+    hi = bisect_right(timeline, last, key=lambda d: d.date)
+    return timeline[lo:hi]
+
+
+def recall(outcomes: Iterable[OutcomeCase], timelines: Timelines, horizons=HORIZONS) -> dict[int, dict[str, Figure]]:
+    """Share of bad outcomes (churned, contracted) that were red / red-or-yellow N days before."""
+    result = {}
+    bad = [o for o in outcomes if o.kind in BAD_KINDS]
+    for n in horizons:
+        tiers = [d.tier for o in bad if (d := day_on(timelines.get(o.account_id, []), o.date - timedelta(days=n)))]
+        result[n] = {
+            "red": Figure(sum(t == RED for t in tiers), len(tiers)),
+            "red_or_yellow": Figure(sum(t in (RED, YELLOW) for t in tiers), len(tiers)),
+        }
+    return result
+
+
+def red_precision(
+    timelines: Timelines,
+    outcomes: Iterable[OutcomeCase],
+    interventions: Iterable[Intervention],
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    horizons=PRECISION_HORIZONS,
+) -> dict[int, dict[str, Figure]]:
+    """Share of accounts red at some point that churned within H days of a red day.
+
+    Only red days in [start, min(end, as_of − H)] count, so every flagged account had
+    the full H days to churn. Hit: a churn date c with 0 ≤ c − d ≤ H for such a red day d.
+    Intervened: a completed red task closed within H days after the first such red day.
+    """
+    churn_dates: dict[int, list[date]] = {}
+    for o in outcomes:
+        if o.kind == CHURNED:
+            churn_dates.setdefault(o.account_id, []).append(o.date)
+    closed: dict[int, list[date]] = {}
+    for i in interventions:
+        closed.setdefault(i.account_id, []).append(i.closed)
+    result = {}
+    for h in horizons:
+        last = min(end, as_of - timedelta(days=h))
+        counts = {"all": [0, 0], "intervened": [0, 0], "not_intervened": [0, 0]}
+        for account_id, timeline in timelines.items():
+            red_days = [d.date for d in _days_between(timeline, start, last) if d.tier == RED] if last >= start else []
+            if not red_days:
+                continue
+            hit = any(0 <= (c - d).days <= h for c in churn_dates.get(account_id, []) for d in red_days)
+            first = red_days[0]
+            treated = any(0 <= (c - first).days <= h for c in closed.get(account_id, []))
+            for key in ("all", "intervened" if treated else "not_intervened"):
+                counts[key][0] += hit
+                counts[key][1] += 1
+        result[h] = {key: Figure(*pair) for key, pair in counts.items()}
+    return result
+
+
+@dataclass
+class LeadTimes:
+    days: list[int]
+    churned: int  # churn outcomes with any snapshot before the churn date
+    no_warning: int  # of those, never red before churning
+    minimum: int = MIN_COUNT
+
+    @property
+    def enough(self) -> bool:
+        return len(self.days) >= self.minimum
+
+    def quartiles(self) -> tuple[float, float, float] | None:
+        if not self.enough:
+            return None
+        q1, median, q3 = statistics.quantiles(sorted(self.days), n=4, method="inclusive")
+        return q1, median, q3
+
+    def buckets(self) -> list[tuple[str, int]]:
+        rows = []
+        for lo, hi in LEAD_BUCKETS:
+            label = f"{lo}–{hi}" if hi is not None else f"> {lo - 1}"
+            rows.append((label, sum(1 for d in self.days if d >= lo and (hi is None or d <= hi))))
+        return rows
+
+    def as_dict(self) -> dict:
+        q = self.quartiles()
+        return {
+            "count": len(self.days),
+            "churned": self.churned,
+            "no_warning": self.no_warning,
+            "enough": self.enough,
+            "q1": q and q[0],
+            "median": q and q[1],
+            "q3": q and q[2],
+            "histogram": [{"bucket": label, "count": n} for label, n in self.buckets()],
+        }
+
+
+def lead_times(outcomes: Iterable[OutcomeCase], timelines: Timelines) -> LeadTimes:
+    """Days from the start of the final red episode to churn.
+
+    An episode starts on a red day and ends only when the account is green again
+    (red ↔ yellow wobbles stay in the episode).
+    """
+    days, churned, no_warning = [], 0, 0
+    for o in outcomes:
+        if o.kind != CHURNED:
+            continue
+        before = [d for d in timelines.get(o.account_id, []) if d.date <= o.date]
+        if not before:
+            continue
+        churned += 1
+        start = None
+        for d in before:
+            if d.tier == RED and start is None:
+                start = d.date
+            elif d.tier == GREEN:
+                start = None
+        if start is None:
+            no_warning += 1
+        else:
+            days.append((o.date - start).days)
+    return LeadTimes(days=days, churned=churned, no_warning=no_warning)
+
+
+def _points_at(outcomes: Iterable[OutcomeCase], timelines: Timelines, at: int) -> list[tuple[OutcomeCase, Day]]:
+    rows = []
+    for o in outcomes:
+        d = day_on(timelines.get(o.account_id, []), o.date - timedelta(days=at))
+        if d is not None:
+            rows.append((o, d))
+    return rows
+
+
+def renewal_by_tier(outcomes: Iterable[OutcomeCase], timelines: Timelines, at: int = 90) -> dict[str, dict]:
+    """Renewal rate per effective tier ``at`` days before each outcome, beside the guides' range."""
+    rows = _points_at(outcomes, timelines, at)
+    result = {}
+    for tier in (GREEN, YELLOW, RED):
+        kinds = [o.kind for o, d in rows if d.tier == tier]
+        fig = Figure(sum(k != CHURNED for k in kinds), len(kinds))
+        lo, hi = EXPECTED_RENEWAL[tier]
+        meets = None if fig.value is None else lo <= fig.value <= hi
+        result[tier] = {"figure": fig, "expected": EXPECTED_LABEL[tier], "meets": meets}
+    return result
+
+
+def renewal_by_band(outcomes: Iterable[OutcomeCase], timelines: Timelines, at: int = 90, width: int = 10) -> list[dict]:
+    """Renewal rate per score band (0–10, 10–20, … 90–100) ``at`` days before each outcome."""
+    rows = _points_at(outcomes, timelines, at)
+    bands = []
+    for lo in range(0, 100, width):
+        hi = lo + width
+        kinds = [o.kind for o, d in rows if lo <= d.score < hi or (hi == 100 and d.score == 100)]
+        bands.append({"low": lo, "high": hi, "figure": Figure(sum(k != CHURNED for k in kinds), len(kinds))})
+    return bands
+
+
+@dataclass
+class Auc:
+    value: float | None
+    positives: int
+    negatives: int
+    minimum: int = MIN_COUNT
+
+    def as_dict(self) -> dict:
+        return {
+            "value": None if self.value is None else round(self.value, 4),
+            "positives": self.positives,
+            "negatives": self.negatives,
+            "enough": self.value is not None,
+        }
+
+
+def roc_auc(samples: Iterable[tuple[float, bool]], minimum: int = MIN_COUNT) -> Auc:
+    """ROC AUC of a score where *lower is riskier* and ``True`` marks a churn.
+
+    Mann–Whitney with average ranks for ties: the probability that a random retained
+    account scored higher than a random churned one, ties counting one half.
+    """
+    ordered = sorted(samples, key=lambda s: s[0])
+    n_pos = sum(1 for _, pos in ordered if pos)
+    n_neg = len(ordered) - n_pos
+    if n_pos < minimum or n_neg < minimum:
+        return Auc(None, n_pos, n_neg, minimum)
+    rank_sum_neg = 0.0
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1][0] == ordered[i][0]:
+            j += 1
+        average_rank = (i + j) / 2 + 1  # ranks are 1-based
+        rank_sum_neg += average_rank * sum(1 for _, pos in ordered[i : j + 1] if not pos)
+        i = j + 1
+    u = rank_sum_neg - n_neg * (n_neg + 1) / 2
+    return Auc(u / (n_pos * n_neg), n_pos, n_neg, minimum)
+
+
+def auc_at(outcomes: Iterable[OutcomeCase], timelines: Timelines, at: int = 90) -> Auc:
+    return roc_auc([(d.score, o.kind == CHURNED) for o, d in _points_at(outcomes, timelines, at)])
+
+
+def intervention_success(
+    timelines: Timelines,
+    interventions: Iterable[Intervention],
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    window: int = INTERVENTION_WINDOW,
+) -> Figure:
+    """Red accounts whose red playbook task was completed and that were yellow or green
+    on some day within ``window`` days of completion.
+
+    Per account, its first such task closed in [start, end]; the account must be red on
+    the day the task was created, and the window must have fully elapsed by ``as_of``.
+    """
+    first: dict[int, Intervention] = {}
+    for i in sorted(interventions, key=lambda i: i.closed):
+        if start <= i.closed <= end and i.account_id not in first:
+            first[i.account_id] = i
+    wins = total = 0
+    for account_id, i in first.items():
+        timeline = timelines.get(account_id, [])
+        at_start = day_on(timeline, i.created)
+        if at_start is None or at_start.tier != RED or i.closed + timedelta(days=window) > as_of:
+            continue
+        total += 1
+        wins += any(d.tier != RED for d in _days_between(timeline, i.closed, i.closed + timedelta(days=window)))
+    return Figure(wins, total)
+
+
+@dataclass
+class BacktestInput:
+    timelines: Timelines
+    outcomes: list[OutcomeCase]
+    interventions: list[Intervention] = field(default_factory=list)
+    start: date | None = None
+    end: date | None = None
+    as_of: date | None = None
+
+
+def backtest_report(data: BacktestInput) -> dict:
+    """Every figure of the report, as plain data (Figures kept as objects for templates)."""
+    outcomes = [o for o in data.outcomes if data.start <= o.date <= data.end]
+    kinds: dict[str, int] = {}
+    for o in outcomes:
+        kinds[o.kind] = kinds.get(o.kind, 0) + 1
+    window = {"start": data.start, "end": data.end, "as_of": data.as_of}
+    return {
+        "outcomes": kinds,
+        "recall": recall(outcomes, data.timelines),
+        "precision": red_precision(data.timelines, outcomes, data.interventions, **window),
+        "lead_time": lead_times(outcomes, data.timelines),
+        "renewal_by_tier": renewal_by_tier(outcomes, data.timelines),
+        "renewal_by_band": renewal_by_band(outcomes, data.timelines),
+        "auc": auc_at(outcomes, data.timelines),
+        "intervention_success": intervention_success(data.timelines, data.interventions, **window),
+    }
+
+
+def report_as_json(report: dict) -> dict:
+    """The report with every Figure / LeadTimes / Auc turned into plain JSON data."""
+
+    def plain(value):
+        if isinstance(value, Figure | LeadTimes | Auc):
+            return value.as_dict()
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    return plain(report)

@@ -1,0 +1,225 @@
+"""Re-scoring stored snapshot components with other weights, and suggested weights.
+
+Pure functions over plain data, used by the what-if preview and the suggested-weights
+report (``scoring.validation``).
+
+*Re-scoring approximation.* Each snapshot's components hold every signal's sub-score
+(0–100, ``null`` when the signal was excluded for missing data). Re-weighting them with
+another version's category and signal weights (same formula as the engine:
+``Σ_c W_c/ΣW · Σ_m w_m/Σw_c · s_m`` over signals with a sub-score and a positive weight)
+gives that version's score on that day without re-reading observations. What it cannot
+see: a signal added by the draft (no stored sub-score → excluded), and a change of a
+signal's definition (good/bad values, window, decay) — only weights, thresholds and
+stability rules are re-applied. An override in the components is applied again (cap or
+penalty). Effective tiers are replayed with the version's hold-days and rapid-decline rule.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from scoring.backtest import GREEN, RED, YELLOW, Day
+
+TIER_RANK = {RED: 0, YELLOW: 1, GREEN: 2}
+DETERIORATION_POINTS = 10.0  # a sub-score drop of at least this many points counts
+SUGGEST_FROM_DAYS = 90
+SUGGEST_TO_DAYS = 14
+FLOOR_FRACTION = 0.25  # every signal keeps at least a quarter of an equal share
+MIN_CHURNED = 5
+
+
+@dataclass(frozen=True)
+class ModelWeights:
+    """What re-scoring needs from a model version, as plain data."""
+
+    category_weights: dict[str, float]
+    signal_weights: dict[str, float]  # signal key → weight inside its category
+    signal_categories: dict[str, str]  # signal key → category
+    green: float = 75
+    yellow: float = 50
+    hold_days: int = 7
+    rapid_points: float = 20
+    rapid_days: int = 30
+
+    def shares(self) -> dict[str, float]:
+        """Each signal's effective share of the score when every signal has data."""
+        by_cat: dict[str, float] = {}
+        for key, w in self.signal_weights.items():
+            if w > 0:
+                cat = self.signal_categories[key]
+                by_cat[cat] = by_cat.get(cat, 0.0) + w
+        cats = {c: self.category_weights.get(c, 0.0) for c in by_cat if self.category_weights.get(c, 0.0) > 0}
+        total = sum(cats.values())
+        return {
+            key: (cats[self.signal_categories[key]] / total) * (w / by_cat[self.signal_categories[key]])
+            if w > 0 and self.signal_categories[key] in cats
+            else 0.0
+            for key, w in self.signal_weights.items()
+        }
+
+
+def tier_of(score: float, green: float, yellow: float) -> str:
+    return GREEN if score >= green else YELLOW if score >= yellow else RED
+
+
+def rescore(components: dict, weights: ModelWeights) -> float | None:
+    """The score these components would have under ``weights`` (None: no signal left)."""
+    present = []
+    for sig in components.get("signals") or []:
+        key, sub = sig.get("key"), sig.get("sub_score")
+        w = weights.signal_weights.get(key, 0.0)
+        cat = weights.signal_categories.get(key, sig.get("category"))
+        if sub is None or w <= 0 or weights.category_weights.get(cat, 0.0) <= 0:
+            continue
+        present.append((cat, w, float(sub)))
+    if not present:
+        return None
+    cat_sum: dict[str, float] = {}
+    for cat, w, _ in present:
+        cat_sum[cat] = cat_sum.get(cat, 0.0) + w
+    total_w = sum(weights.category_weights[c] for c in cat_sum)
+    raw = sum(weights.category_weights[c] / total_w * w / cat_sum[c] * s for c, w, s in present)
+    override = components.get("override")
+    if override:
+        if override.get("effect") == "cap":
+            raw = min(raw, float(override["value"]))
+        elif override.get("effect") == "penalty":
+            raw = raw - float(override["value"])
+    return round(min(max(raw, 0.0), 100.0), 2)
+
+
+def replay_tiers(points: Iterable[tuple[date, float]], weights: ModelWeights) -> list[Day]:
+    """Effective tiers over a daily score series, with hold-days and rapid decline.
+
+    A new raw tier takes effect once it has held ``hold_days`` consecutive snapshots
+    (on the hold_days-th), or at once when it is worse and the score fell at least
+    ``rapid_points`` below its highest value of the last ``rapid_days`` days.
+    """
+    days: list[Day] = []
+    effective = pending = None
+    held = 0
+    recent: deque[tuple[date, float]] = deque()
+    for when, score in points:
+        raw = tier_of(score, weights.green, weights.yellow)
+        while recent and (when - recent[0][0]).days > weights.rapid_days:
+            recent.popleft()
+        peak = max((s for _, s in recent), default=score)
+        recent.append((when, score))
+        if effective is None or raw == effective:
+            effective, pending, held = raw, None, 0
+        else:
+            held = held + 1 if raw == pending else 1
+            pending = raw
+            rapid = TIER_RANK[raw] < TIER_RANK[effective] and peak - score >= weights.rapid_points
+            if rapid or held >= weights.hold_days:
+                effective, pending, held = raw, None, 0
+        days.append(Day(when, score, effective))
+    return days
+
+
+def rescore_timeline(series: Iterable[tuple[date, dict]], weights: ModelWeights) -> list[Day]:
+    """A snapshot series (date, components) re-scored and re-tiered under ``weights``."""
+    points = [(when, s) for when, comp in series if (s := rescore(comp, weights)) is not None]
+    return replay_tiers(points, weights)
+
+
+@dataclass
+class SignalEvidence:
+    key: str
+    churned_deteriorated: int = 0
+    churned_total: int = 0
+    retained_deteriorated: int = 0
+    retained_total: int = 0
+    current_share: float = 0.0
+    suggested_share: float = 0.0
+
+    @property
+    def churned_rate(self) -> float:
+        return (self.churned_deteriorated + 1) / (self.churned_total + 2)
+
+    @property
+    def retained_rate(self) -> float:
+        return (self.retained_deteriorated + 1) / (self.retained_total + 2)
+
+    @property
+    def lift(self) -> float:
+        """How many times more often the signal deteriorated before churn (Laplace-smoothed)."""
+        return self.churned_rate / self.retained_rate
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "churned_deteriorated": self.churned_deteriorated,
+            "churned_total": self.churned_total,
+            "retained_deteriorated": self.retained_deteriorated,
+            "retained_total": self.retained_total,
+            "lift": round(self.lift, 3),
+            "current_share": round(self.current_share, 4),
+            "suggested_share": round(self.suggested_share, 4),
+        }
+
+
+@dataclass
+class Suggestion:
+    signals: list[SignalEvidence] = field(default_factory=list)
+    churned_cases: int = 0
+    retained_cases: int = 0
+    minimum: int = MIN_CHURNED
+
+    @property
+    def enough(self) -> bool:
+        return self.churned_cases >= self.minimum and self.retained_cases >= self.minimum
+
+    def shares(self) -> dict[str, float]:
+        return {s.key: s.suggested_share for s in self.signals}
+
+
+def deteriorated(before: float | None, after: float | None, points: float = DETERIORATION_POINTS) -> bool | None:
+    """True when the sub-score fell by at least ``points``; None without both values."""
+    if before is None or after is None:
+        return None
+    return after <= before - points
+
+
+def suggest_weights(
+    cases: Iterable[tuple[bool, dict[str, tuple[float | None, float | None]]]],
+    current_shares: dict[str, float],
+    *,
+    floor_fraction: float = FLOOR_FRACTION,
+    minimum: int = MIN_CHURNED,
+) -> Suggestion:
+    """Weights from how much more often each signal deteriorated before churn.
+
+    ``cases``: one per outcome, (churned?, {signal key: (sub-score 90 days before,
+    sub-score 14 days before)}). Retained cases are renewals and expansions.
+    Strength = max(lift − 1, 0); shares ∝ strength, then every signal is lifted to a
+    floor of ``floor_fraction`` × an equal share: share = floor + (1 − n·floor) · strength/Σ.
+    With no signal above lift 1 the current shares are kept.
+    """
+    evidence = {key: SignalEvidence(key, current_share=share) for key, share in current_shares.items()}
+    churned = retained = 0
+    for is_churn, subs in cases:
+        churned += is_churn
+        retained += not is_churn
+        for key, ev in evidence.items():
+            flag = deteriorated(*subs.get(key, (None, None)))
+            if flag is None:
+                continue
+            if is_churn:
+                ev.churned_total += 1
+                ev.churned_deteriorated += flag
+            else:
+                ev.retained_total += 1
+                ev.retained_deteriorated += flag
+    suggestion = Suggestion(list(evidence.values()), churned, retained, minimum)
+    strengths = {key: max(ev.lift - 1.0, 0.0) for key, ev in evidence.items()}
+    total = sum(strengths.values())
+    n = len(evidence)
+    floor = floor_fraction / n if n else 0.0
+    for key, ev in evidence.items():
+        ev.suggested_share = floor + (1 - n * floor) * strengths[key] / total if total > 0 else ev.current_share
+    suggestion.signals.sort(key=lambda ev: -ev.suggested_share)
+    return suggestion

@@ -1,0 +1,236 @@
+"""Validation services: feed the pure backtest from the database, suggest weights,
+turn a suggestion into a draft model version.
+
+Reads are set-based: one query per table (outcomes, snapshots, tasks) whatever the
+number of accounts. The what-if preview lives in ``scoring.validation_preview``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Outcome
+from playbooks.models import Severity, Task
+from scoring.audit import audit_record
+from scoring.backtest import (
+    CHURNED,
+    TOLERANCE_DAYS,
+    BacktestInput,
+    Day,
+    Intervention,
+    OutcomeCase,
+    Timelines,
+    backtest_report,
+)
+from scoring.backtest_rescore import (
+    SUGGEST_FROM_DAYS,
+    SUGGEST_TO_DAYS,
+    ModelWeights,
+    Suggestion,
+    rescore_timeline,
+    suggest_weights,
+)
+from scoring.models import CategoryWeight, ScoreModelVersion, ScoreSnapshot, SignalWeight, Tier
+
+DEFAULT_PERIOD_DAYS = 365
+# History read before the period: 180-day lookbacks plus the as-of tolerance.
+HISTORY_MARGIN_DAYS = 200
+
+
+def red_intervention_q() -> Q:
+    """A task that counts as a red intervention: done, and opened while the account was
+    red, or from a playbook for the red tier, or of high severity."""
+    return Q(status=Task.Status.DONE, closed_at__isnull=False) & (
+        Q(opened_in_tier=Tier.RED) | Q(playbook__tier=Tier.RED) | Q(severity=Severity.HIGH)
+    )
+
+
+def version_weights(version: ScoreModelVersion) -> ModelWeights:
+    """A model version's weights, thresholds and stability rules as plain data."""
+    signal_rows = list(SignalWeight.objects.filter(version=version).values_list("signal__key", "signal__category", "weight"))
+    return ModelWeights(
+        category_weights=dict(CategoryWeight.objects.filter(version=version).values_list("category", "weight")),
+        signal_weights={key: w for key, _, w in signal_rows},
+        signal_categories={key: cat for key, cat, _ in signal_rows},
+        green=version.green_threshold,
+        yellow=version.yellow_threshold,
+        hold_days=version.hold_days,
+        rapid_points=version.rapid_decline_points,
+        rapid_days=version.rapid_decline_days,
+    )
+
+
+@dataclass
+class Period:
+    start: date
+    end: date
+    as_of: date
+
+    @classmethod
+    def default(cls, now: datetime, start: date | None = None, end: date | None = None) -> Period:
+        today = timezone.localdate(now)
+        return cls(start=start or today - timedelta(days=DEFAULT_PERIOD_DAYS), end=end or today, as_of=today)
+
+
+def _snapshots(version: ScoreModelVersion | None, period: Period, account_ids=None):
+    qs = ScoreSnapshot.objects.filter(date__gte=period.start - timedelta(days=HISTORY_MARGIN_DAYS), date__lte=period.as_of)
+    if version is not None:
+        qs = qs.filter(model_version__model_id=version.model_id)
+    if account_ids is not None:
+        qs = qs.filter(account_id__in=account_ids)
+    return qs.order_by("account_id", "date")
+
+
+def timelines_recorded(period: Period) -> Timelines:
+    """Every account's stored score and effective tier, as it was shown at the time."""
+    timelines: Timelines = {}
+    rows = _snapshots(None, period).values_list("account_id", "date", "score", "tier")
+    for account_id, when, score, tier in rows.iterator(chunk_size=5000):
+        timelines.setdefault(account_id, []).append(Day(when, score, tier))
+    return timelines
+
+
+def component_series(version: ScoreModelVersion, period: Period, account_ids=None) -> dict[int, list[tuple[date, dict]]]:
+    """(date, components) per account for the accounts scored by ``version``'s model."""
+    series: dict[int, list[tuple[date, dict]]] = {}
+    rows = _snapshots(version, period, account_ids).values_list("account_id", "date", "components")
+    for account_id, when, components in rows.iterator(chunk_size=2000):
+        series.setdefault(account_id, []).append((when, components or {}))
+    return series
+
+
+def timelines_rescored(version: ScoreModelVersion, period: Period) -> Timelines:
+    """Every account of the version's model, re-scored from snapshot components with its weights."""
+    weights = version_weights(version)
+    return {a: rescore_timeline(s, weights) for a, s in component_series(version, period).items()}
+
+
+def outcome_cases(period: Period, account_ids=None) -> list[OutcomeCase]:
+    qs = Outcome.objects.filter(date__gte=period.start, date__lte=period.end)
+    if account_ids is not None:
+        qs = qs.filter(account_id__in=account_ids)
+    return [OutcomeCase(a, k, d) for a, k, d in qs.values_list("account_id", "kind", "date")]
+
+
+def interventions(period: Period) -> list[Intervention]:
+    rows = (
+        Task.objects.filter(red_intervention_q(), closed_at__date__gte=period.start - timedelta(days=HISTORY_MARGIN_DAYS))
+        .values_list("account_id", "created_at", "closed_at")
+    )
+    return [Intervention(a, timezone.localdate(c), timezone.localdate(x)) for a, c, x in rows]
+
+
+def backtest_run(
+    *, version: ScoreModelVersion | None = None, now: datetime, start: date | None = None, end: date | None = None
+) -> dict:
+    """The backtest report for a period: as recorded (no version), or with the history
+    re-scored under ``version``'s weights (only that version's model's accounts)."""
+    period = Period.default(now, start, end)
+    timelines = timelines_recorded(period) if version is None else timelines_rescored(version, period)
+    account_ids = None if version is None else set(timelines)
+    outcomes = outcome_cases(period)
+    if account_ids is not None:
+        outcomes = [o for o in outcomes if o.account_id in account_ids]
+    data = BacktestInput(timelines, outcomes, interventions(period), period.start, period.end, period.as_of)
+    report = backtest_report(data)
+    report["period"] = {"start": period.start, "end": period.end, "as_of": period.as_of}
+    report["mode"] = "recorded" if version is None else "rescored"
+    report["version"] = None if version is None else {"id": version.pk, "label": str(version)}
+    return report
+
+
+def weights_suggest(
+    *, version: ScoreModelVersion, now: datetime, start: date | None = None, end: date | None = None
+) -> Suggestion:
+    """Suggested weights for ``version``'s model from the outcomes in the period.
+
+    For every churned (positive) and renewed/expanded (retained) account of the model,
+    each signal's sub-score as of 90 days before the outcome is compared with its
+    sub-score as of 14 days before: a drop of ≥ 10 points is a deterioration.
+    """
+    period = Period.default(now, start, end)
+    outcomes = [o for o in outcome_cases(period) if o.kind in (CHURNED, "renewed", "expanded")]
+    series = component_series(version, period, account_ids={o.account_id for o in outcomes})
+    cases = []
+    for o in outcomes:
+        rows = series.get(o.account_id)
+        if not rows:
+            continue
+        before = _components_on(rows, o.date - timedelta(days=SUGGEST_FROM_DAYS))
+        after = _components_on(rows, o.date - timedelta(days=SUGGEST_TO_DAYS))
+        if before is None or after is None:
+            continue
+        subs_before, subs_after = _sub_scores(before), _sub_scores(after)
+        keys = subs_before.keys() | subs_after.keys()
+        cases.append((o.kind == CHURNED, {k: (subs_before.get(k), subs_after.get(k)) for k in keys}))
+    return suggest_weights(cases, version_weights(version).shares())
+
+
+def _components_on(rows: list[tuple[date, dict]], when: date) -> dict | None:
+    """The components of the snapshot on ``when`` or up to TOLERANCE_DAYS before it."""
+    i = bisect_right(rows, when, key=lambda r: r[0])
+    if i and (when - rows[i - 1][0]).days <= TOLERANCE_DAYS:
+        return rows[i - 1][1]
+    return None
+
+
+def _sub_scores(components: dict) -> dict[str, float | None]:
+    return {s["key"]: s.get("sub_score") for s in components.get("signals") or [] if "key" in s}
+
+
+def _clone_as_draft(*, version: ScoreModelVersion, actor) -> ScoreModelVersion:
+    from scoring import versions  # the engine helper's module
+
+    return versions.version_clone_as_draft(version=version, actor=actor)
+
+
+@transaction.atomic
+def draft_create_from_suggestion(
+    *, version: ScoreModelVersion, actor, now: datetime, start: date | None = None, end: date | None = None
+) -> ScoreModelVersion:
+    """A new draft of ``version``'s model holding the suggested weights.
+
+    Shares become percentages: each signal's weight is its share × 100 and each
+    category's weight the sum of its signals' shares × 100, so a signal's effective
+    share in the draft equals its suggested share exactly.
+    """
+    suggestion = weights_suggest(version=version, now=now, start=start, end=end)
+    if not suggestion.enough:
+        raise ValidationError(
+            f"Too few outcomes to suggest weights ({suggestion.churned_cases} churned, "
+            f"{suggestion.retained_cases} retained; need {suggestion.minimum} of each)."
+        )
+    weights = version_weights(version)
+    draft = _clone_as_draft(version=version, actor=actor)
+    before = {"signals": weights.signal_weights, "categories": weights.category_weights}
+    shares = suggestion.shares()
+    signal_rows = {row.signal.key: row for row in SignalWeight.objects.filter(version=draft).select_related("signal")}
+    for key, row in signal_rows.items():
+        row.weight = round(100 * shares.get(key, 0.0), 2)
+    SignalWeight.objects.bulk_update(signal_rows.values(), ["weight"])
+    categories: dict[str, float] = {}
+    for row in signal_rows.values():
+        categories[row.signal.category] = categories.get(row.signal.category, 0.0) + row.weight
+    CategoryWeight.objects.filter(version=draft).exclude(category__in=categories).update(weight=0)
+    CategoryWeight.objects.bulk_create(
+        [CategoryWeight(version=draft, category=c, weight=round(w, 2)) for c, w in categories.items()],
+        update_conflicts=True,
+        unique_fields=["version", "category"],
+        update_fields=["weight"],
+    )
+    draft.notes = (
+        f"Suggested weights from the backtest of {version} on {timezone.localdate(now)} "
+        f"({suggestion.churned_cases} churned, {suggestion.retained_cases} retained accounts)."
+        + (f"\n{draft.notes}" if draft.notes else "")
+    )
+    draft.save(update_fields=["notes"])
+    after = {"signals": {k: r.weight for k, r in signal_rows.items()}, "categories": categories}
+    audit_record(actor=actor, action="suggested_weights", obj=draft, before=before, after=after)
+    return draft
