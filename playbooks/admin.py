@@ -1,11 +1,34 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
 
+from playbooks import rules
 from playbooks.models import Notification, Playbook, PlaybookStep, RuleCondition, Task
 from scoring.audit import AuditedAdminMixin
 
 
+class PlaybookStepFormSet(forms.BaseInlineFormSet):
+    """Refuses a red playbook whose first step is due later than 24 hours."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        steps = [
+            PlaybookStep(order=f.cleaned_data.get("order") or 0, due_offset_hours=f.cleaned_data.get("due_offset_hours") or 0)
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        problem = rules.first_step_due_problem(
+            trigger_kind=self.instance.trigger_kind, tier=self.instance.tier, steps=steps
+        )
+        if problem:
+            raise forms.ValidationError(problem)
+
+
 class PlaybookStepInline(admin.TabularInline):
     model = PlaybookStep
+    formset = PlaybookStepFormSet
     extra = 0
     fields = ["order", "title", "instructions", "due_offset_hours", "assignee_role"]
 
@@ -18,10 +41,28 @@ class RuleConditionInline(admin.TabularInline):
 
 @admin.register(Playbook)
 class PlaybookAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "trigger_kind", "tier", "severity", "segment", "reenrol_days", "active"]
+    list_display = ["name", "trigger_kind", "tier", "severity", "segment", "reenrol_days", "active", "problems"]
     list_filter = ["trigger_kind", "tier", "severity", "segment", "active"]
     search_fields = ["name", "description"]
+    readonly_fields = ["problems"]
     inlines = [PlaybookStepInline, RuleConditionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("steps", "conditions__signal")
+
+    @admin.display(description="Warnings")
+    def problems(self, obj: Playbook) -> str:
+        found = rules.rule_problems(obj) if obj.pk else []
+        if not found:
+            return "—"
+        return format_html_join("", "<div>⚠ {}</div>", ((p,) for p in found))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            playbook = self.get_queryset(request).filter(pk=object_id).first()
+            for problem in rules.rule_problems(playbook) if playbook else []:
+                self.message_user(request, problem, level=messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Task)

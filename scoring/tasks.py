@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 
 
@@ -25,12 +26,31 @@ def recompute_accounts(account_ids: list[int]) -> dict:
     """Recompute the accounts now, then evaluate playbook triggers on the result."""
     from django.utils import timezone
 
+    from playbooks.triggers import triggers_evaluate
     from scoring.services import scores_recompute
 
     result = scores_recompute(account_ids=account_ids, now=timezone.now())
-    try:
-        from playbooks.triggers import triggers_evaluate
-    except ImportError:  # playbooks engine not installed yet
-        return {"accounts": len(account_ids)}
-    triggers_evaluate(result=result, now=timezone.now())
-    return {"accounts": len(account_ids)}
+    outcome = triggers_evaluate(result=result, now=timezone.now())
+    return {"accounts": len(account_ids), "changes": len(result.changes), **outcome}
+
+
+def recompute_all_enqueue(chunk_size: int | None = None) -> dict:
+    """Daily full recompute: one ``recompute_accounts`` task per chunk of active accounts.
+
+    Chunks let several workers (on several machines) share the run; each chunk is
+    set-based inside ``scores_recompute`` and stays well under the task timeout.
+    """
+    from django_q.tasks import async_task
+
+    from accounts.models import Account
+
+    size = chunk_size or settings.RECOMPUTE_CHUNK_SIZE
+    ids = list(
+        Account.objects.filter(status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)
+    )
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    for number, chunk in enumerate(chunks, start=1):
+        async_task(
+            "scoring.tasks.recompute_accounts", chunk, task_name=f"recompute chunk {number}/{len(chunks)}"
+        )
+    return {"accounts": len(ids), "chunks": len(chunks)}
