@@ -1,0 +1,205 @@
+"""A deterministic simulated book of accounts for the demo.
+
+Each account follows a latent health trajectory h(day) in [0, 1] — healthy,
+mediocre, slowly declining, suddenly collapsing or recovering — and every
+signal is drawn from it with noise. Outcomes follow the trajectories: declining
+and collapsed accounts churn more often, some weeks after they started to
+slide, so the backtest finds real lead time and the suggested weights lean
+toward the usage signals that drove churn.
+
+Everything here is plain Python over a seeded ``random.Random``: the same seed
+gives the same book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+ARCHETYPES = [
+    # name, share of the book
+    ("healthy", 0.42),
+    ("mediocre", 0.16),
+    ("declining", 0.20),
+    ("collapse", 0.10),
+    ("recovering", 0.12),
+]
+
+_PREFIXES = [
+    "North", "Blue", "Bright", "Iron", "Silver", "Cedar", "Harbor", "Summit", "Maple", "Granite", "Aurora",
+    "Copper", "Falcon", "Lumen", "Pioneer", "Atlas", "Beacon", "Crest", "Delta", "Ember", "Fjord", "Golden",
+    "Helix", "Indigo", "Juniper", "Kestrel", "Lake", "Meridian", "Nimbus", "Orchard", "Pine", "Quartz",
+    "River", "Sage", "Tidal", "Union", "Vertex", "Willow", "Zenith", "Oak",
+]
+_SUFFIXES = [
+    "Logistics", "Health", "Analytics", "Foods", "Robotics", "Media", "Labs", "Capital", "Freight", "Energy",
+    "Software", "Retail", "Clinics", "Systems", "Partners", "Studios", "Networks", "Insurance", "Bank", "Travel",
+]
+FIRST_NAMES = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kara", "Liam", "Mei",
+          "Nora", "Omar", "Paula", "Quinn", "Ravi", "Sofia", "Tom", "Uma", "Victor", "Wen", "Yusuf", "Zoe"]
+LAST_NAMES = ["Alvarez", "Brown", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen",
+         "Kowalski", "Larsen", "Müller", "Novak", "Okafor", "Patel", "Rossi", "Schmidt", "Tanaka", "Weber"]
+
+
+@dataclass
+class SimAccount:
+    index: int
+    name: str
+    external_id: str
+    domain: str
+    segment: str  # "enterprise" | "smb"
+    archetype: str
+    arr: float
+    contract_type: str
+    health: list[float]  # one value per day, oldest first
+    renewal_date: dt.date
+    churn_day: int | None = None  # index into health: last day with data
+    outcomes: list[tuple[str, int, float]] = field(default_factory=list)  # (kind, day index, ARR change)
+    champion_change_day: int | None = None
+    sends_nps: bool = True
+    owner_index: int = 0
+
+
+def _clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    return max(lo, min(hi, x))
+
+
+def _trajectory(rng: random.Random, archetype: str, days: int) -> tuple[list[float], dict]:
+    meta: dict = {}
+    if archetype == "healthy":
+        base = rng.uniform(0.74, 0.95)
+        curve = [base] * days
+    elif archetype == "mediocre":
+        base = rng.uniform(0.42, 0.66)
+        curve = [base] * days
+    elif archetype == "declining":
+        start, end = rng.uniform(0.72, 0.9), rng.uniform(0.08, 0.3)
+        begin = rng.randint(int(days * 0.2), int(days * 0.62))
+        ramp = rng.randint(min(45, days // 3), min(95, days // 2))
+        meta["decline_start"], meta["decline_ramp"] = begin, ramp
+        curve = []
+        for d in range(days):
+            t = _clamp((d - begin) / ramp)
+            curve.append(start + (end - start) * t)
+    elif archetype == "collapse":
+        base = rng.uniform(0.75, 0.92)
+        low = rng.uniform(0.05, 0.2)
+        at = rng.randint(int(days * 0.45), days - 12)
+        meta["collapse_day"] = at
+        curve = [base if d < at else low + (base - low) * math.exp(-(d - at) / 2.5) for d in range(days)]
+    else:  # recovering
+        low, high = rng.uniform(0.15, 0.35), rng.uniform(0.72, 0.9)
+        begin = rng.randint(int(days * 0.3), int(days * 0.6))
+        ramp = rng.randint(min(30, days // 4), min(60, days // 3))
+        meta["recovery_start"] = begin
+        curve = [low + (high - low) * _clamp((d - begin) / ramp) for d in range(days)]
+    # Week-to-week wobble so charts are not ruler-straight.
+    phase = rng.uniform(0, 6.28)
+    curve = [_clamp(h + 0.025 * math.sin(phase + d / 5.0) + rng.gauss(0, 0.012)) for d, h in enumerate(curve)]
+    return curve, meta
+
+
+def simulate_book(*, accounts: int, days: int, today: dt.date, seed: int, csm_count: int) -> list[SimAccount]:
+    """The simulated accounts; day index 0 is ``today - (days - 1)``, the last index is today."""
+    rng = random.Random(seed)
+    names_seen: set[str] = set()
+    book: list[SimAccount] = []
+    kinds = [name for name, _ in ARCHETYPES]
+    weights = [share for _, share in ARCHETYPES]
+    first_day = today - dt.timedelta(days=days - 1)
+    for i in range(accounts):
+        while True:
+            name = f"{rng.choice(_PREFIXES)} {rng.choice(_SUFFIXES)}"
+            if name not in names_seen:
+                break
+            name = f"{name} {rng.choice(['Group', 'Inc', 'Co', 'Holdings', 'International'])}"
+            if name not in names_seen:
+                break
+        names_seen.add(name)
+        segment = "enterprise" if rng.random() < 0.3 else "smb"
+        archetype = rng.choices(kinds, weights)[0]
+        health, meta = _trajectory(rng, archetype, days)
+        if segment == "enterprise":
+            arr = round(rng.uniform(80_000, 420_000), -3)
+            contract = rng.choice(["annual", "annual", "multi_year"])
+        else:
+            arr = round(rng.uniform(4_000, 45_000), -2)
+            contract = rng.choice(["monthly", "annual", "annual"])
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())
+        acct = SimAccount(
+            index=i,
+            name=name,
+            external_id=f"ACME-{1000 + i}",
+            domain=f"{slug}.example",
+            segment=segment,
+            archetype=archetype,
+            arr=arr,
+            contract_type=contract,
+            health=health,
+            renewal_date=today + dt.timedelta(days=rng.randint(5, 360)),
+            sends_nps=rng.random() < 0.8,
+            owner_index=i % csm_count,
+        )
+        _decide_outcomes(rng, acct, meta, days, first_day)
+        book.append(acct)
+    return book
+
+
+def _decide_outcomes(rng: random.Random, acct: SimAccount, meta: dict, days: int, first_day: dt.date) -> None:
+    """Churn follows decline with lead time; renewals follow health at renewal time."""
+    churn_p = {"healthy": 0.03, "mediocre": 0.15, "declining": 0.6, "collapse": 0.65, "recovering": 0.08}[acct.archetype]
+    # Churn needs at least 95 days of history before it, so the backtest can look 90 days back.
+    churn_day = None
+    if acct.archetype == "declining":
+        # Churn comes once most of the slide is done: weeks of warning before it.
+        churn_day = meta["decline_start"] + int(meta["decline_ramp"] * 0.7) + rng.randint(10, 50)
+    elif acct.archetype == "collapse":
+        churn_day = meta["collapse_day"] + rng.randint(20, 70)
+        acct.champion_change_day = meta["collapse_day"]
+    elif rng.random() < churn_p:
+        churn_day = rng.randint(min(110, days // 2), days - 3)
+    if churn_day is not None and 95 <= churn_day <= days - 3 and rng.random() < churn_p:
+        acct.churn_day = churn_day
+        acct.outcomes.append(("churned", churn_day, -acct.arr))
+        acct.renewal_date = first_day + dt.timedelta(days=churn_day)
+        return
+    # A renewal that already happened inside the simulated window, decided by health 30 days before it.
+    if rng.random() < 0.45:
+        day = rng.randint(min(100, days // 2), days - 2)
+        h = acct.health[max(0, day - 30)]
+        if h >= 0.72 and rng.random() < 0.35:
+            change = round(acct.arr * rng.uniform(0.1, 0.4), -2)
+            acct.outcomes.append(("expanded", day, change))
+        elif h < 0.5 and rng.random() < 0.5:
+            change = -round(acct.arr * rng.uniform(0.15, 0.4), -2)
+            acct.outcomes.append(("contracted", day, change))
+        else:
+            acct.outcomes.append(("renewed", day, 0.0))
+        acct.renewal_date = first_day + dt.timedelta(days=day + 365)
+
+
+def signal_values(rng: random.Random, acct: SimAccount, day: int, today_index: int) -> dict[str, float | None]:
+    """The observations of one account on one day; None means nothing observed that day."""
+    h = acct.health[day]
+    values: dict[str, float | None] = {}
+    values["active_user_rate"] = round(_clamp(8 + 70 * h + rng.gauss(0, 4), 0, 100), 1)
+    silent = acct.archetype == "collapse" and acct.champion_change_day is not None and day > acct.champion_change_day + 3
+    # A collapsed account stops logging in: no login observation at all (silence), which the
+    # "no login in 14 days" rule reads.
+    values["weekly_logins"] = None if silent else round(max(0.0, 26 * h + rng.gauss(0, 2)), 1)
+    values["core_feature_adoption"] = round(_clamp(8 + 75 * h + rng.gauss(0, 2), 0, 100), 1) if day % 7 == 0 else None
+    lam = 0.3 + 6.5 * (1 - h) ** 1.5
+    open_tickets = max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    values["open_tickets"] = float(open_tickets)
+    values["ticket_age_days"] = round(1 + 24 * (1 - h) * rng.uniform(0.5, 1.0), 1) if open_tickets else 0.0
+    values["nps"] = (
+        round(max(-100, min(100, -60 + 120 * h + rng.gauss(0, 12))))
+        if acct.sends_nps and day % 30 == acct.index % 30
+        else None
+    )
+    values["payment_health"] = (
+        (100.0 if h > 0.45 or rng.random() < 0.5 else round(rng.choice([40.0, 60.0, 75.0]))) if day % 14 == 0 else None
+    )
+    return values

@@ -1,0 +1,374 @@
+"""Create a realistic, deterministic demo book: users, segments, signals, models,
+playbooks, accounts with 180 days of observations, outcomes, tickets, and the
+score history computed from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import time
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.demo import FIRST_NAMES, LAST_NAMES, SimAccount, signal_values, simulate_book
+from accounts.models import Account, AccountDomain, Contact, Outcome, Team
+from accounts.roles import Role
+from playbooks.models import Playbook, PlaybookStep, RuleCondition
+from scoring.models import (
+    CategoryWeight,
+    Observation,
+    ScoreModel,
+    ScoreModelVersion,
+    Segment,
+    SignalDefinition,
+    SignalWeight,
+)
+from scoring.standard import (
+    ENTERPRISE_CATEGORY_WEIGHTS,
+    STANDARD_CATEGORY_WEIGHTS,
+    STANDARD_SIGNAL_WEIGHTS,
+    STANDARD_SIGNALS,
+    signal_defaults,
+)
+
+DEMO_PASSWORD = "demo"
+CSMS = [("csm", "Casey", "Morgan"), ("priya", "Priya", "Shah"), ("marco", "Marco", "Bianchi")]
+
+# The seed guides' tier playbooks, plus decline and renewal-risk rules.
+PLAYBOOKS = [
+    {
+        "name": "Red account intervention", "trigger_kind": "enter_tier", "tier": "red", "severity": "high",
+        "description": "Escalate immediately: a coordinated save plan, not a single check-in email.",
+        "steps": [
+            ("Call the champion and confirm the risk", "Ask what changed; note blockers and the decision maker.", 24, "owner"),
+            ("Agree a save plan with your manager", "Owner, actions, dates; involve support leadership if tickets drove the drop.", 48, "owner"),
+            ("Schedule an executive business review", "Manager to manager; bring usage and ticket evidence.", 168, "manager"),
+        ],
+    },
+    {
+        "name": "Yellow account check-in", "trigger_kind": "enter_tier", "tier": "yellow", "severity": "medium",
+        "description": "Re-engage before the score drops further: the highest-leverage tier.",
+        "steps": [
+            ("Wellness check-in call", "Frame it around their goals; review features they pay for but don't use.", 72, "owner"),
+            ("Send adoption tips for unused features", "Pick the two core features with the lowest adoption.", 168, "owner"),
+        ],
+    },
+    {
+        "name": "Green account expansion", "trigger_kind": "enter_tier", "tier": "green", "severity": "low",
+        "description": "Healthy and engaged: expansion and advocacy.",
+        "steps": [("Add to next QBR and flag for expansion", "Case study or referral ask if NPS is high.", 336, "owner")],
+    },
+    {
+        "name": "Rapid decline", "trigger_kind": "rapid_decline", "tier": "", "severity": "high", "reenrol_days": 30,
+        "description": "Score fell 20+ points within 30 days.",
+        "steps": [("Find out what changed this month", "Champion still there? Outage? Budget?", 24, "owner")],
+    },
+    {
+        "name": "Gradual decline", "trigger_kind": "gradual_decline", "tier": "", "severity": "medium", "reenrol_days": 45,
+        "description": "A sustained slide over two to three months.",
+        "steps": [("Review the adoption trend with the customer", "Show the trend; agree one adoption goal.", 120, "owner")],
+    },
+    {
+        "name": "Renewal at risk: no logins", "trigger_kind": "rule", "tier": "", "severity": "high", "reenrol_days": 30,
+        "description": "No login for 14 days and renewal within 60 days.",
+        "steps": [("Re-engage before the renewal", "Reach the sponsor; confirm renewal intent.", 24, "owner")],
+        "conditions": [("signal_days_since", "weekly_logins", "", "gte", "14"), ("account_field", None, "days_to_renewal", "within_days", "60")],
+    },
+    {
+        "name": "New champion onboarding", "trigger_kind": "rule", "tier": "", "severity": "medium", "reenrol_days": 90,
+        "description": "The champion has been in role for under 90 days.",
+        "steps": [("Meet the new champion", "Walk them through goals, value delivered so far and the roadmap.", 120, "owner")],
+        "conditions": [("account_field", None, "champion_days_in_role", "lt", "90")],
+    },
+]
+
+
+class Progress:
+    """A one-line progress bar on stderr (plain lines when not a terminal)."""
+
+    def __init__(self, stream, label: str, total: int):
+        self.stream, self.label, self.total = stream, label, max(total, 1)
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.last_pct = -1
+
+    def update(self, done: int) -> None:
+        pct = int(100 * done / self.total)
+        if pct == self.last_pct:
+            return
+        if self.tty:
+            bar = "#" * (pct // 4)
+            self.stream.write(f"\r  {self.label} [{bar:<25}] {pct:3d}% ({done}/{self.total})")
+        elif pct % 20 == 0 or done >= self.total:
+            self.stream.write(f"  {self.label}: {pct}% ({done}/{self.total})\n")
+        self.last_pct = pct
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Load a realistic, deterministic demo book (users, accounts, 180 days of signals, outcomes, scores)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--accounts", type=int, default=320, help="Number of accounts (default 320).")
+        parser.add_argument("--days", type=int, default=180, help="Days of daily observations (default 180).")
+        parser.add_argument("--seed", type=int, default=7, help="Random seed (default 7).")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing if accounts already exist.")
+        parser.add_argument("--no-scores", action="store_true", help="Skip computing the score history.")
+
+    def handle(self, *args, accounts: int, days: int, seed: int, if_empty: bool, no_scores: bool, **options):
+        if accounts < 1 or days < 30:
+            raise CommandError("--accounts must be at least 1 and --days at least 30")
+        if Account.objects.exists():
+            if if_empty:
+                self.stdout.write("Demo data already present: nothing to do.")
+                return
+            raise CommandError("The database already has accounts; seed_demo only fills an empty database.")
+        started = time.monotonic()
+        today = timezone.localdate()
+        err = sys.stderr
+        with transaction.atomic():
+            self._step("users and roles")
+            users = self._users()
+            self._step("segments, signals, score models and playbooks")
+            segments, signals = self._scoring(users["admin"])
+            self._playbooks(signals)
+            self._step(f"simulating {accounts} accounts over {days} days (seed {seed})")
+            book = simulate_book(accounts=accounts, days=days, today=today, seed=seed, csm_count=len(CSMS))
+            account_rows = self._accounts(book, segments, users, today, days)
+            self._observations(book, account_rows, signals, today, days, seed, err)
+            self._outcomes(book, account_rows, today, days)
+            self._tickets(book, account_rows, today, seed)
+        if not no_scores:
+            self._scores(account_rows, today, days, err)
+        self._summary(book, time.monotonic() - started)
+
+    # -- steps -------------------------------------------------------------
+    def _step(self, text: str) -> None:
+        self.stdout.write(f"• {text}")
+
+    def _users(self) -> dict[str, User]:
+        groups = {role: Group.objects.get(name=role.value) for role in Role}
+
+        def make(username: str, first: str, last: str, role: Role, **extra) -> User:
+            user = User.objects.create_user(
+                username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
+                email=f"{username}@healthscore.example", **extra,
+            )
+            user.groups.add(groups[role])
+            return user
+
+        users = {
+            "admin": make("admin", "Ada", "Admin", Role.OPS, is_staff=True, is_superuser=True),
+            "manager": make("manager", "Morgan", "Lee", Role.MANAGER),
+            "support": make("support", "Sam", "Rivera", Role.SUPPORT),
+        }
+        users["csms"] = [make(u, f, last, Role.CSM) for u, f, last in CSMS]
+        team = Team.objects.create(name="Customer Success", manager=users["manager"])
+        team.members.add(*users["csms"])
+        users["team"] = team
+        return users
+
+    def _scoring(self, admin: User) -> tuple[dict[str, Segment], dict[str, SignalDefinition]]:
+        signals = {
+            row[0]: SignalDefinition.objects.create(key=row[0], **signal_defaults(row)) for row in STANDARD_SIGNALS
+        }
+        segments = {
+            "smb": Segment.objects.create(name="SMB", slug="smb", is_default=True, description="Self-serve and small teams."),
+            "enterprise": Segment.objects.create(name="Enterprise", slug="enterprise", description="Named accounts, multi-year."),
+        }
+        now = timezone.now()
+        for key, cats in (("smb", STANDARD_CATEGORY_WEIGHTS), ("enterprise", ENTERPRISE_CATEGORY_WEIGHTS)):
+            model = ScoreModel.objects.create(segment=segments[key], name=f"{segments[key].name} health")
+            version = ScoreModelVersion.objects.create(
+                model=model, number=1, status=ScoreModelVersion.Status.PUBLISHED, created_by=admin,
+                published_by=admin, published_at=now, notes="Initial model from the seed guides' defaults.",
+            )
+            CategoryWeight.objects.bulk_create(CategoryWeight(version=version, category=c, weight=w) for c, w in cats.items())
+            SignalWeight.objects.bulk_create(
+                SignalWeight(version=version, signal=signals[k], weight=w) for k, w in STANDARD_SIGNAL_WEIGHTS.items()
+            )
+        return segments, signals
+
+    def _playbooks(self, signals: dict[str, SignalDefinition]) -> None:
+        for spec in PLAYBOOKS:
+            playbook = Playbook.objects.create(
+                name=spec["name"], description=spec["description"], trigger_kind=spec["trigger_kind"],
+                tier=spec["tier"], severity=spec["severity"], reenrol_days=spec.get("reenrol_days"),
+            )
+            for order, (title, instructions, hours, role) in enumerate(spec["steps"], start=1):
+                PlaybookStep.objects.create(
+                    playbook=playbook, order=order, title=title, instructions=instructions,
+                    due_offset_hours=hours, assignee_role=role,
+                )
+            for subject, signal_key, field, operator, value in spec.get("conditions", []):
+                RuleCondition.objects.create(
+                    playbook=playbook, subject=subject, signal=signals.get(signal_key) if signal_key else None,
+                    field=field, operator=operator, value=value,
+                )
+
+    def _accounts(self, book: list[SimAccount], segments, users, today: dt.date, days: int) -> dict[int, Account]:
+        rng = random.Random(len(book))
+        stages = ["onboarding", "adoption", "mature", "mature", "renewal"]
+        rows = [
+            Account(
+                name=a.name, external_id=a.external_id, segment=segments[a.segment], team=users["team"],
+                owner=users["csms"][a.owner_index], manager=users["manager"], arr=a.arr, contract_type=a.contract_type,
+                renewal_date=a.renewal_date, lifecycle_stage="renewal" if (a.renewal_date - today).days < 60 else rng.choice(stages),
+                status="churned" if a.churn_day is not None else "active",
+            )
+            for a in book
+        ]
+        created = Account.objects.bulk_create(rows)
+        by_index = {a.index: row for a, row in zip(book, created, strict=True)}
+        if created[0].pk is None:  # backends that don't return ids from bulk_create
+            ids = dict(Account.objects.values_list("external_id", "pk"))
+            for row in created:
+                row.pk = ids[row.external_id]
+        AccountDomain.objects.bulk_create(AccountDomain(account=by_index[a.index], domain=a.domain) for a in book)
+        contacts = []
+        first_day = today - dt.timedelta(days=days - 1)
+        for a in book:
+            acct = by_index[a.index]
+
+            def person(i: int, domain: str = a.domain) -> tuple[str, str]:
+                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+                return f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@{domain}"
+
+            champion_since = first_day - dt.timedelta(days=rng.randint(60, 700))
+            name, email = person(1)
+            if a.champion_change_day is not None:
+                left = first_day + dt.timedelta(days=a.champion_change_day)
+                contacts.append(Contact(account=acct, name=name, email=email, role="champion", title="Head of Operations",
+                                        in_role_since=champion_since, left_at=left))
+                name, email = person(2)
+                contacts.append(Contact(account=acct, name=name, email=email, role="champion", title="Operations Manager",
+                                        in_role_since=left + dt.timedelta(days=5)))
+            else:
+                contacts.append(Contact(account=acct, name=name, email=email, role="champion", title="Head of Operations",
+                                        in_role_since=champion_since))
+            name, email = person(3)
+            contacts.append(Contact(account=acct, name=name, email=email, role="executive_sponsor", title="VP Operations",
+                                    in_role_since=champion_since - dt.timedelta(days=200)))
+            for i in range(4, 4 + rng.randint(1, 3)):
+                name, email = person(i)
+                contacts.append(Contact(account=acct, name=name, email=email, role="user", title="Analyst"))
+        Contact.objects.bulk_create(contacts)
+        return by_index
+
+    def _observations(self, book, accounts, signals, today: dt.date, days: int, seed: int, err) -> None:
+        rng = random.Random(seed * 7919)
+        first_day = today - dt.timedelta(days=days - 1)
+        progress = Progress(err, "observations", len(book))
+        batch: list[Observation] = []
+        total = 0
+        for n, a in enumerate(book, start=1):
+            acct = accounts[a.index]
+            last_day = a.churn_day if a.churn_day is not None else days - 1
+            renewals = sorted(day for kind, day, _ in a.outcomes if kind != "churned")
+            for d in range(last_day + 1):
+                date = first_day + dt.timedelta(days=d)
+                at = dt.datetime.combine(date, dt.time(0, 30), tzinfo=dt.UTC)
+                values = signal_values(rng, a, d, days - 1)
+                upcoming = next((first_day + dt.timedelta(days=r) for r in renewals if r >= d), a.renewal_date)
+                values["days_to_renewal"] = float(max((upcoming - date).days, 0))
+                for key, value in values.items():
+                    if value is None:
+                        continue
+                    batch.append(Observation(
+                        account=acct, signal=signals[key], value=value, observed_at=at, source="demo",
+                        idempotency_key=f"demo|{a.external_id}|{key}|{date.isoformat()}",
+                    ))
+            if len(batch) >= 20_000:
+                Observation.objects.bulk_create(batch, batch_size=5_000)
+                total += len(batch)
+                batch = []
+            progress.update(n)
+        Observation.objects.bulk_create(batch, batch_size=5_000)
+        total += len(batch)
+        progress.close()
+        self.stdout.write(f"  {total:,} observations")
+
+    def _outcomes(self, book, accounts, today: dt.date, days: int) -> None:
+        first_day = today - dt.timedelta(days=days - 1)
+        Outcome.objects.bulk_create(
+            Outcome(account=accounts[a.index], kind=kind, date=first_day + dt.timedelta(days=day), arr_change=change,
+                    note="Simulated outcome")
+            for a in book for kind, day, change in a.outcomes
+        )
+
+    def _tickets(self, book, accounts, today: dt.date, seed: int) -> None:
+        from support.models import Ticket
+
+        rng = random.Random(seed * 31)
+        subjects = ["Export to CSV fails", "SSO login loop", "Invoice shows wrong seats", "Slow dashboard",
+                    "API rate limit errors", "How do I bulk-invite users?", "Webhook retries", "Report is missing data"]
+        now = timezone.now()
+        tickets = []
+        for a in book:
+            if a.churn_day is not None:
+                continue
+            h = a.health[-1]
+            count = max(0, round(rng.gauss(0.3 + 5 * (1 - h) ** 1.5, 0.8)))
+            for i in range(count):
+                opened = now - dt.timedelta(days=rng.uniform(0.2, 3 + 20 * (1 - h)))
+                tickets.append(Ticket(
+                    source=rng.choice(["zendesk", "intercom", "freshdesk"]), external_id=f"{a.index}-{i}",
+                    account=accounts[a.index], requester_email=f"user{i}@{a.domain}", subject=rng.choice(subjects),
+                    status=rng.choice(["open", "open", "pending"]), priority=rng.choice(["normal", "high", "urgent"]),
+                    escalated=h < 0.35 and rng.random() < 0.5, opened_at=opened, updated_at=opened + dt.timedelta(hours=2),
+                ))
+        Ticket.objects.bulk_create(tickets)
+        self.stdout.write(f"  {len(tickets)} open support tickets")
+
+    def _scores(self, accounts: dict[int, Account], today: dt.date, days: int, err) -> None:
+        try:
+            from scoring.services import scores_recompute
+        except ImportError:
+            self.stdout.write("  (scoring engine not installed: no score history computed)")
+            return
+        ids = sorted(a.pk for a in accounts.values())
+        # History up to a week ago, then the last seven days one by one with the
+        # playbook triggers, so the queue holds tasks opened on the days they were due.
+        replay = 7
+        now = timezone.now()
+        self._step(f"score history: {days - replay} days backfilled")
+        progress = Progress(err, "history", days)
+        scores_recompute(
+            account_ids=ids, now=now - dt.timedelta(days=replay), backfill_days=days - replay,
+            progress=lambda done, total: progress.update(done * (days - replay) // max(total, 1)),
+        )
+        progress.close()
+        try:
+            from playbooks.triggers import triggers_evaluate
+        except ImportError:
+            triggers_evaluate = None
+        self._step(f"last {replay} days with playbook triggers")
+        for back in range(replay - 1, -1, -1):
+            day_now = now - dt.timedelta(days=back)
+            result = scores_recompute(account_ids=ids, now=day_now)
+            if triggers_evaluate is not None:
+                triggers_evaluate(result=result, now=day_now)
+
+    def _summary(self, book: list[SimAccount], seconds: float) -> None:
+        from collections import Counter
+
+        kinds = Counter(a.archetype for a in book)
+        outcomes = Counter(kind for a in book for kind, _, _ in a.outcomes)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Demo book ready in {seconds:.0f} s: {len(book)} accounts"))
+        self.stdout.write("  trajectories: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+        self.stdout.write("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+        self.stdout.write("")
+        self.stdout.write(f"  Logins (password '{DEMO_PASSWORD}' for each; change them before any real use):")
+        self.stdout.write("    admin    — CS ops, Django admin")
+        self.stdout.write("    manager  — CS manager (dashboard, team queues, validation)")
+        self.stdout.write("    csm      — CSM (also: priya, marco)")
+        self.stdout.write("    support  — support agent (tickets and health badges)")
