@@ -1,0 +1,508 @@
+"""The scoring engine: pure functions over plain data (no ORM, no I/O).
+
+Data in (a ``ModelSpec``, per-signal ``SignalAggregate`` numbers, the previous
+state, history points, overrides, "now"), an ``AccountResult`` out. The
+services feed it numbers aggregated in SQL; ``aggregate_observations`` is the
+Python reference over raw observations that the SQL path must match.
+
+Vocabulary and formula: shared/DESIGN.md, "The score".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+GREEN, YELLOW, RED = "green", "yellow", "red"
+TIER_RANK = {GREEN: 2, YELLOW: 1, RED: 0}
+NEUTRAL = 50.0
+LN2 = math.log(2.0)
+DAY_SECONDS = 86400.0
+MINUS = "\u2212"
+# Trend label rules (points). Rapid decline uses the model's own rule.
+TREND_STABLE_POINTS = 5.0
+GRADUAL_DECLINE_POINTS = 10.0
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    id: int
+    key: str
+    label: str
+    category: str
+    direction: str  # "higher" | "lower" (informational: bad/good already say it)
+    bad: float
+    good: float
+    aggregation: str = "latest"  # latest | mean | sum | count | pct_change
+    window_days: int = 30
+    half_life_days: float | None = None
+    stale_after_days: int = 30
+    missing_policy: str = "exclude"  # exclude | zero | neutral
+    weight: float = 1.0
+    unit: str = ""
+
+    @property
+    def decay_rate(self) -> float:
+        """k in weight = exp(-k · age_seconds); 0 means no decay."""
+        if not self.half_life_days or self.aggregation not in ("mean", "sum", "count"):
+            return 0.0
+        return LN2 / (self.half_life_days * DAY_SECONDS)
+
+    @property
+    def horizon_days(self) -> int:
+        """How far back observations matter (windows, staleness)."""
+        return max(2 * self.window_days, self.stale_after_days)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    version_id: int
+    category_weights: Mapping[str, float]
+    signals: tuple[SignalSpec, ...]
+    green: float = 75.0
+    yellow: float = 50.0
+    hold_days: int = 7
+    rapid_decline_points: float = 20.0
+    rapid_decline_days: int = 30
+    number: int = 1
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Obs:
+    at: dt.datetime
+    value: float
+
+
+@dataclass(frozen=True)
+class SignalAggregate:
+    """The few numbers per account and signal that the score needs.
+
+    Window = (now − window, now]; previous window = (now − 2·window, now − window].
+    ``wsum``/``wtot`` are decay-weighted (weight 2^(−age/half-life)); without
+    decay they equal ``vsum``/``n``.
+    """
+
+    newest_at: dt.datetime | None = None
+    latest: float | None = None
+    n: int = 0
+    wsum: float = 0.0
+    wtot: float = 0.0
+    vsum: float = 0.0
+    pn: int = 0
+    psum: float = 0.0
+
+
+@dataclass(frozen=True)
+class OverrideSpec:
+    id: int
+    reason: str
+    effect: str  # "cap" | "penalty"
+    value: float
+    expires_at: dt.datetime
+    reason_label: str = ""
+    note: str = ""
+    revoked_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+
+    def active(self, now: dt.datetime) -> bool:
+        """In force at ``now``: created, not yet expired, not revoked."""
+        if self.created_at is not None and self.created_at > now:
+            return False
+        return self.expires_at > now and (self.revoked_at is None or self.revoked_at > now)
+
+    def apply(self, score: float) -> float:
+        if self.effect == "cap":
+            return min(score, self.value)
+        return max(0.0, score - self.value)
+
+
+@dataclass(frozen=True)
+class PriorState:
+    """The account's stored state (AccountScore) before this computation."""
+
+    tier: str
+    tier_since: dt.date | None = None
+    pending_tier: str = ""
+    pending_since: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """Past daily scores: ``past[d]`` = score d days before today; ``peak`` = highest
+    score in the model's rapid-decline window before today."""
+
+    past: Mapping[int, float] = field(default_factory=dict)
+    peak: float | None = None
+
+
+@dataclass
+class AccountResult:
+    score: float
+    raw_score: float
+    raw_tier: str
+    tier: str
+    tier_since: dt.date
+    pending_tier: str
+    pending_since: dt.date | None
+    trend: str
+    delta_7: float | None
+    delta_30: float | None
+    delta_90: float | None
+    components: dict
+    model_version_id: int
+    override_id: int | None = None
+
+
+# --- aggregation -------------------------------------------------------------
+
+
+def _epoch(at: dt.datetime) -> float:
+    return at.timestamp()
+
+
+def aggregate_observations(signal: SignalSpec, observations: Iterable[Obs], now: dt.datetime) -> SignalAggregate:
+    """Python reference aggregation over raw observations (what the SQL computes)."""
+    now_s = _epoch(now)
+    win = signal.window_days * DAY_SECONDS
+    horizon = signal.horizon_days * DAY_SECONDS
+    k = signal.decay_rate
+    newest: Obs | None = None
+    n = pn = 0
+    wsum = wtot = vsum = psum = 0.0
+    for ob in observations:
+        age = now_s - _epoch(ob.at)
+        if age < 0 or age >= horizon:
+            continue
+        if newest is None or (ob.at, ob.value) > (newest.at, newest.value):
+            newest = ob
+        if age < win:
+            w = math.exp(-age * k) if k else 1.0
+            n += 1
+            wsum += w * ob.value
+            wtot += w
+            vsum += ob.value
+        elif age < 2 * win:
+            pn += 1
+            psum += ob.value
+    return SignalAggregate(
+        newest_at=newest.at if newest else None,
+        latest=newest.value if newest else None,
+        n=n, wsum=wsum, wtot=wtot, vsum=vsum, pn=pn, psum=psum,
+    )
+
+
+class SeriesAggregator:
+    """``aggregate_observations`` for one series at many "now"s, O(log n) each.
+
+    Prefix sums of a_i = exp((t_i − ref)·k) let a window's decayed sum be read as
+    (P[hi] − P[lo]) · exp((ref − now)·k). Older terms are the smaller ones, so the
+    subtraction loses no precision. Used by the backfill (one "now" per day).
+    """
+
+    def __init__(self, signal: SignalSpec, observations: Sequence[Obs], ref: dt.datetime):
+        self.signal = signal
+        self.obs = sorted(observations, key=lambda o: (o.at, o.value))
+        self.t = [_epoch(o.at) for o in self.obs]
+        self.ref = _epoch(ref)
+        k = signal.decay_rate
+        self.p_av, self.p_a, self.p_v = [0.0], [0.0], [0.0]
+        for t, o in zip(self.t, self.obs, strict=True):
+            a = math.exp((t - self.ref) * k) if k else 1.0
+            self.p_av.append(self.p_av[-1] + a * o.value)
+            self.p_a.append(self.p_a[-1] + a)
+            self.p_v.append(self.p_v[-1] + o.value)
+
+    def at(self, now: dt.datetime) -> SignalAggregate:
+        s = self.signal
+        now_s = _epoch(now)
+        win = s.window_days * DAY_SECONDS
+        hi = bisect_right(self.t, now_s)
+        h_lo = bisect_right(self.t, now_s - s.horizon_days * DAY_SECONDS)
+        if hi <= h_lo:
+            return SignalAggregate()
+        w_lo = max(h_lo, bisect_right(self.t, now_s - win))
+        p_lo = max(h_lo, bisect_right(self.t, now_s - 2 * win))
+        k = s.decay_rate
+        scale = math.exp((self.ref - now_s) * k) if k else 1.0
+        newest = self.obs[hi - 1]
+        return SignalAggregate(
+            newest_at=newest.at, latest=newest.value, n=hi - w_lo,
+            wsum=(self.p_av[hi] - self.p_av[w_lo]) * scale, wtot=(self.p_a[hi] - self.p_a[w_lo]) * scale,
+            vsum=self.p_v[hi] - self.p_v[w_lo], pn=w_lo - p_lo, psum=self.p_v[w_lo] - self.p_v[p_lo],
+        )
+
+
+def signal_value(signal: SignalSpec, agg: SignalAggregate) -> float | None:
+    """The aggregated value of a signal, or None when it cannot be computed."""
+    a = signal.aggregation
+    if a == "latest":
+        return agg.latest
+    if a == "mean":
+        return agg.wsum / agg.wtot if agg.wtot > 0 else None
+    if a == "sum":
+        return agg.wsum  # silence in the window lowers the sum: no data = 0
+    if a == "count":
+        return agg.wtot
+    if a == "pct_change":
+        if agg.pn == 0 or agg.psum == 0:
+            return None
+        return (agg.vsum - agg.psum) / abs(agg.psum) * 100.0
+    raise ValueError(f"unknown aggregation {a!r}")
+
+
+def normalise(value: float, bad: float, good: float) -> float:
+    """Linear: ``bad`` → 0, ``good`` → 100, clamped; works whichever is larger."""
+    s = (value - bad) / (good - bad) * 100.0
+    return min(100.0, max(0.0, s))
+
+
+def tier_for(score: float, model: ModelSpec) -> str:
+    if score >= model.green:
+        return GREEN
+    if score >= model.yellow:
+        return YELLOW
+    return RED
+
+
+# --- scoring -----------------------------------------------------------------
+
+
+def _round_to_total(values: Sequence[float], total: float) -> list[float]:
+    """Round to 2 decimals so the rounded values add up exactly to ``total`` (largest remainder)."""
+    cents = [v * 100.0 for v in values]
+    floors = [math.floor(c) for c in cents]
+    missing = int(round(total * 100.0)) - sum(floors)
+    order = sorted(range(len(cents)), key=lambda i: cents[i] - floors[i], reverse=missing > 0)
+    for i in order[: abs(missing)]:
+        floors[i] += 1 if missing > 0 else -1
+    return [f / 100.0 for f in floors]
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:,.1f}".rstrip("0").rstrip(".")
+    return text.replace("-", MINUS)
+
+
+def _signal_rows(model: ModelSpec, aggregates: Mapping[int, SignalAggregate], now: dt.datetime) -> list[dict]:
+    rows = []
+    for sig in model.signals:
+        agg = aggregates.get(sig.id) or SignalAggregate()
+        value = signal_value(sig, agg) if agg.newest_at else None
+        if agg.newest_at is None:
+            status = "missing"
+        elif now - agg.newest_at >= dt.timedelta(days=sig.stale_after_days):
+            status = "stale"
+        elif value is None:
+            status = "stale" if now - agg.newest_at >= dt.timedelta(days=sig.window_days) else "missing"
+        else:
+            status = "ok"
+        if status == "ok":
+            sub = normalise(value, sig.bad, sig.good)
+        elif sig.missing_policy == "zero":
+            sub = 0.0
+        elif sig.missing_policy == "neutral":
+            sub = NEUTRAL
+        else:
+            sub = None
+        rows.append({"spec": sig, "value": value, "sub": sub, "status": status, "newest_at": agg.newest_at})
+    return rows
+
+
+def _shares(model: ModelSpec, rows: list[dict]) -> list[float]:
+    """Effective weight share of each row: W_c/ΣW · w_m/Σw_c over categories and signals with data."""
+    cat_sum: dict[str, float] = {}
+    for r in rows:
+        sig = r["spec"]
+        if r["sub"] is not None and sig.weight > 0 and model.category_weights.get(sig.category, 0) > 0:
+            cat_sum[sig.category] = cat_sum.get(sig.category, 0.0) + sig.weight
+    total_w = sum(model.category_weights[c] for c in cat_sum)
+    shares = []
+    for r in rows:
+        sig = r["spec"]
+        if sig.category in cat_sum and r["sub"] is not None and sig.weight > 0:
+            shares.append(model.category_weights[sig.category] / total_w * sig.weight / cat_sum[sig.category])
+        else:
+            shares.append(0.0)
+    return shares
+
+
+def _reason(row: dict) -> str:
+    sig: SignalSpec = row["spec"]
+    lost = _fmt(row["points_lost"])
+    if row["status"] != "ok":
+        since = f"no data since {row['newest_at']:%Y-%m-%d}" if row["newest_at"] else "no data"
+        scored = {"zero": "scored 0", "neutral": "scored neutral"}.get(row["policy"], "excluded")
+        return f"{sig.label}: {since} ({scored}): {MINUS}{lost}"
+    word = "low" if sig.good > sig.bad else "high"
+    unit = f" {sig.unit}" if sig.unit and sig.unit != "%" else (sig.unit or "")
+    return f"{sig.label} {word} ({_fmt(row['value'])}{unit}): {MINUS}{lost}"
+
+
+def score_components(
+    model: ModelSpec,
+    aggregates: Mapping[int, SignalAggregate],
+    now: dt.datetime,
+    overrides: Iterable[OverrideSpec] = (),
+) -> dict:
+    """Score + explanation (the shared components JSON) for one account."""
+    rows = _signal_rows(model, aggregates, now)
+    shares = _shares(model, rows)
+    included = [i for i, s in enumerate(shares) if s > 0]
+    if included:
+        exact = [shares[i] * rows[i]["sub"] for i in included]
+        raw = round(sum(exact), 2)
+        contrib = dict(zip(included, _round_to_total(exact, raw), strict=True))
+        lost = dict(zip(included, _round_to_total([shares[i] * 100 - e for i, e in zip(included, exact, strict=True)], 100 - raw), strict=True))
+    else:  # nothing to score on: neutral, and the explanation says why
+        raw, contrib, lost = NEUTRAL, {}, {}
+    signals = []
+    for i, r in enumerate(rows):
+        sig: SignalSpec = r["spec"]
+        r["points_lost"] = lost.get(i, 0.0)
+        r["policy"] = sig.missing_policy
+        signals.append({
+            "key": sig.key, "label": sig.label, "category": sig.category, "unit": sig.unit,
+            "value": None if r["value"] is None else round(r["value"], 2),
+            "sub_score": None if r["sub"] is None else round(r["sub"], 2),
+            "weight_share": round(shares[i], 4),
+            "contribution": contrib.get(i, 0.0),
+            "points_lost": r["points_lost"],
+            "newest_at": r["newest_at"].isoformat() if r["newest_at"] else None,
+            "status": r["status"],
+            "policy": sig.missing_policy,
+        })
+    order = sorted(range(len(rows)), key=lambda i: (-signals[i]["points_lost"], signals[i]["key"]))
+    signals = [signals[i] for i in order]
+    reasons = [_reason(rows[i]) for i in order if rows[i]["points_lost"] >= 1][:3]
+    if not included:
+        reasons = ["No data for any signal: score is neutral (50)"]
+
+    active = [o for o in overrides if o.active(now)]
+    override = min(active, key=lambda o: (o.apply(raw), o.id)) if active else None
+    score = raw
+    override_json = None
+    if override is not None:
+        score = round(min(100.0, max(0.0, override.apply(raw))), 2)
+        points = round(score - raw, 2)
+        label = override.reason_label or override.reason.replace("_", " ").capitalize()
+        override_json = {
+            "id": override.id, "reason": override.reason, "reason_label": label, "note": override.note,
+            "effect": override.effect, "value": override.value, "points": points,
+            "expires_at": override.expires_at.isoformat(),
+        }
+        how = f"capped at {_fmt(override.value)}" if override.effect == "cap" else f"penalty {_fmt(override.value)}"
+        if points < 0:
+            reasons.insert(0, f"{label}: {how}: {MINUS}{_fmt(-points)}")
+    return {"raw_score": raw, "score": score, "signals": signals, "override": override_json, "top_reasons": reasons}
+
+
+# --- stability and trend -------------------------------------------------------
+
+
+def is_rapid_decline(score: float, history: History | None, model: ModelSpec) -> bool:
+    return bool(history and history.peak is not None and history.peak - score >= model.rapid_decline_points)
+
+
+def effective_tier(
+    *, raw_tier: str, score: float, today: dt.date, prior: PriorState | None, history: History | None, model: ModelSpec
+) -> tuple[str, dt.date, str, dt.date | None]:
+    """Hysteresis: (tier, tier_since, pending_tier, pending_since).
+
+    The effective tier follows the raw tier once the raw tier has held for
+    ``hold_days`` days (the first day counts: with 7, day 6 holds, day 7 changes).
+    A downgrade during a rapid decline acts at once.
+    """
+    if prior is None:
+        return raw_tier, today, "", None
+    since = prior.tier_since or today
+    if raw_tier == prior.tier:
+        return prior.tier, since, "", None
+    downgrade = TIER_RANK[raw_tier] < TIER_RANK[prior.tier]
+    if downgrade and is_rapid_decline(score, history, model):
+        return raw_tier, today, "", None
+    pending_since = prior.pending_since if prior.pending_tier == raw_tier and prior.pending_since else today
+    if (today - pending_since).days + 1 >= model.hold_days:
+        return raw_tier, today, "", None
+    return prior.tier, since, raw_tier, pending_since
+
+
+def trend(score: float, history: History | None, model: ModelSpec) -> tuple[str, dict[int, float | None]]:
+    """7/30/90-day deltas and the label (rapid decline, gradual decline, improving, stable)."""
+    past = history.past if history else {}
+    deltas = {d: (round(score - past[d], 2) if d in past else None) for d in (7, 30, 60, 90)}
+    if is_rapid_decline(score, history, model):
+        return "rapid_decline", deltas
+    d30, d60, d90 = deltas[30], deltas[60], deltas[90]
+    long = d90 if d90 is not None else d60
+    # Sustained fall: down at least 10 over 60–90 days, and lower at every checkpoint.
+    checkpoints = [past[d] for d in (90, 60, 30) if d in past] + [score]
+    if long is not None and long <= -GRADUAL_DECLINE_POINTS and all(a > b for a, b in pairwise(checkpoints)):
+        return "gradual_decline", deltas
+    if (d30 is not None and d30 >= TREND_STABLE_POINTS) or (long is not None and long >= GRADUAL_DECLINE_POINTS and (d30 or 0) >= 0):
+        return "improving", deltas
+    return "stable", deltas
+
+
+def compute_account(
+    *,
+    model: ModelSpec,
+    aggregates: Mapping[int, SignalAggregate],
+    now: dt.datetime,
+    today: dt.date | None = None,
+    prior: PriorState | None = None,
+    history: History | None = None,
+    overrides: Iterable[OverrideSpec] = (),
+) -> AccountResult:
+    """Everything about one account's score at ``now``."""
+    today = today or now.date()
+    components = score_components(model, aggregates, now, overrides)
+    score = components["score"]
+    raw_tier = tier_for(score, model)
+    tier, tier_since, pending, pending_since = effective_tier(
+        raw_tier=raw_tier, score=score, today=today, prior=prior, history=history, model=model
+    )
+    label, deltas = trend(score, history, model)
+    return AccountResult(
+        score=score, raw_score=components["raw_score"], raw_tier=raw_tier, tier=tier, tier_since=tier_since,
+        pending_tier=pending, pending_since=pending_since, trend=label,
+        delta_7=deltas[7], delta_30=deltas[30], delta_90=deltas[90], components=components,
+        model_version_id=model.version_id,
+        override_id=components["override"]["id"] if components["override"] else None,
+    )
+
+
+# --- change log ----------------------------------------------------------------
+
+
+def _short(label: str) -> str:
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def describe_change(*, before: Mapping | None, after: Mapping, from_score: float | None, to_score: float) -> tuple[list[dict], str]:
+    """Per-signal contribution deltas (|delta| desc) and a summary like "−12: logins per week −8, open tickets −4"."""
+    old = {s["key"]: s for s in (before or {}).get("signals", [])}
+    deltas = []
+    for s in after.get("signals", []):
+        delta = round(s["contribution"] - old.get(s["key"], {}).get("contribution", 0.0), 2)
+        if delta:
+            deltas.append({"signal": s["key"], "label": s["label"], "delta": delta})
+    old_ov = ((before or {}).get("override") or {}).get("points", 0.0)
+    new_ov = (after.get("override") or {}).get("points", 0.0)
+    if round(new_ov - old_ov, 2):
+        label = (after.get("override") or (before or {}).get("override") or {}).get("reason_label", "Override")
+        deltas.append({"signal": "override", "label": label, "delta": round(new_ov - old_ov, 2)})
+    deltas.sort(key=lambda d: (-abs(d["delta"]), d["signal"]))
+
+    def signed(x: float) -> str:
+        r = round(x)
+        return f"+{r}" if r > 0 else (f"{MINUS}{-r}" if r < 0 else "0")
+
+    move = to_score - (from_score if from_score is not None else to_score)
+    parts = [f"{_short(d['label'])} {signed(d['delta'])}" for d in deltas[:3] if round(d["delta"])]
+    summary = signed(move) + (": " + ", ".join(parts) if parts else "")
+    return deltas, summary

@@ -1,0 +1,254 @@
+"""Reads for the scoring services: model specs, SQL aggregation, stored state.
+
+Every function reads a whole set of accounts in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+from django.db.models import Max, Q
+
+from accounts.models import Account
+from scoring.engine import (
+    History,
+    ModelSpec,
+    Obs,
+    OverrideSpec,
+    PriorState,
+    SignalAggregate,
+    SignalSpec,
+)
+from scoring.models import (
+    AccountScore,
+    CategoryWeight,
+    Observation,
+    Override,
+    ScoreChange,
+    ScoreModelVersion,
+    ScoreSnapshot,
+    SignalWeight,
+)
+
+HISTORY_DAYS = (7, 30, 60, 90)
+
+
+# --- models -------------------------------------------------------------------
+
+
+def model_specs(versions: Iterable[ScoreModelVersion]) -> dict[int, ModelSpec]:
+    """ModelSpec per version id (3 queries whatever the number of versions)."""
+    versions = list(versions)
+    ids = [v.pk for v in versions]
+    cats: dict[int, dict[str, float]] = defaultdict(dict)
+    for vid, cat, weight in CategoryWeight.objects.filter(version_id__in=ids).values_list("version_id", "category", "weight"):
+        cats[vid][cat] = weight
+    sigs: dict[int, list[SignalSpec]] = defaultdict(list)
+    for sw in SignalWeight.objects.filter(version_id__in=ids, signal__active=True).select_related("signal").order_by("signal__key"):
+        s = sw.signal
+        sigs[sw.version_id].append(SignalSpec(
+            id=s.pk, key=s.key, label=s.label, category=s.category, direction=s.direction, bad=s.bad_value,
+            good=s.good_value, aggregation=s.aggregation, window_days=s.window_days, half_life_days=s.half_life_days,
+            stale_after_days=s.stale_after_days, missing_policy=s.missing_policy, weight=sw.weight, unit=s.unit,
+        ))
+    return {
+        v.pk: ModelSpec(
+            version_id=v.pk, category_weights=cats[v.pk], signals=tuple(sigs[v.pk]), green=v.green_threshold,
+            yellow=v.yellow_threshold, hold_days=v.hold_days, rapid_decline_points=v.rapid_decline_points,
+            rapid_decline_days=v.rapid_decline_days, number=v.number, name=str(v.model),
+        )
+        for v in versions
+    }
+
+
+def published_models() -> tuple[dict[int, ModelSpec], dict[int | None, int]]:
+    """Published specs, and segment id → version id (key None: the default segment's version)."""
+    versions = list(ScoreModelVersion.objects.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model__segment"))
+    routing: dict[int | None, int] = {}
+    for v in versions:
+        routing[v.model.segment_id] = v.pk
+        if v.model.segment.is_default:
+            routing[None] = v.pk
+    return model_specs(versions), routing
+
+
+def account_segments(account_ids: Sequence[int]) -> dict[int, int | None]:
+    return dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "segment_id"))
+
+
+def version_for(segment_id: int | None, routing: dict[int | None, int]) -> int | None:
+    """The account's segment's published version, else the default segment's."""
+    return routing.get(segment_id) or routing.get(None)
+
+
+# --- observations ----------------------------------------------------------------
+
+
+def _sql_parts() -> tuple[str, str]:
+    if connection.vendor == "postgresql":
+        return "date_part('epoch', o.observed_at)", "CAST(%s AS timestamptz)"
+    return "((julianday(o.observed_at) - 2440587.5) * 86400.0)", "%s"
+
+
+def _to_datetime(value) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+
+
+def signal_aggregates(
+    *, signals: Sequence[SignalSpec], now: dt.datetime, account_ids: Sequence[int] | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> dict[int, dict[int, SignalAggregate]]:
+    """account id → signal id → SignalAggregate, in ONE GROUP BY query.
+
+    The decay weight exp((t − now)·k) is computed in SQL (k = ln 2 / half-life);
+    the value of the newest observation comes from one index lookup per group.
+    Same semantics as ``engine.aggregate_observations`` (the reference).
+    """
+    if not signals or account_ids == []:
+        return {}
+    adapt = connection.ops.adapt_datetimefield_value
+    epoch, ts = _sql_parts()
+    params: list = []
+    rows = []
+    for s in signals:
+        day = dt.timedelta(days=1)
+        rows.append(f"SELECT %s AS sid, {ts} AS win_start, {ts} AS prev_start, {ts} AS h_start, %s AS k")
+        params += [s.id, adapt(now - s.window_days * day), adapt(now - 2 * s.window_days * day),
+                   adapt(now - s.horizon_days * day), float(s.decay_rate)]
+    latest_ids = [s.id for s in signals if s.aggregation == "latest"] or [-1]
+    where = ""
+    if account_ids is not None:
+        where = f" AND o.account_id IN ({', '.join(['%s'] * len(account_ids))})"
+    elif id_range is not None:
+        where = " AND o.account_id BETWEEN %s AND %s"
+    in_win = "o.observed_at > p.win_start"
+    weight = f"CASE WHEN p.k = 0 THEN 1.0 ELSE EXP(({epoch} - %s) * p.k) END"
+    sql = f"""
+        WITH p AS ({" UNION ALL ".join(rows)}),
+        agg AS (
+            SELECT o.account_id AS aid, o.signal_id AS sid, MAX(o.observed_at) AS newest,
+                COUNT(*) FILTER (WHERE {in_win}) AS n,
+                SUM(o.value * {weight}) FILTER (WHERE {in_win}) AS wsum,
+                SUM({weight}) FILTER (WHERE {in_win}) AS wtot,
+                SUM(o.value) FILTER (WHERE {in_win}) AS vsum,
+                COUNT(*) FILTER (WHERE o.observed_at > p.prev_start AND NOT {in_win}) AS pn,
+                SUM(o.value) FILTER (WHERE o.observed_at > p.prev_start AND NOT {in_win}) AS psum
+            FROM scoring_observation o JOIN p ON o.signal_id = p.sid
+            WHERE o.observed_at > p.h_start AND o.observed_at <= {ts}{where}
+            GROUP BY o.account_id, o.signal_id
+        )
+        SELECT aid, sid, newest, n, wsum, wtot, vsum, pn, psum,
+            CASE WHEN sid IN ({", ".join(["%s"] * len(latest_ids))}) THEN (
+                SELECT MAX(o2.value) FROM scoring_observation o2
+                WHERE o2.account_id = agg.aid AND o2.signal_id = agg.sid AND o2.observed_at = agg.newest
+            ) END AS latest
+        FROM agg
+    """
+    now_s = now.timestamp()
+    params += [now_s, now_s, adapt(now)]
+    if account_ids is not None:
+        params += list(account_ids)
+    elif id_range is not None:
+        params += list(id_range)
+    params += latest_ids
+    out: dict[int, dict[int, SignalAggregate]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for aid, sid, newest, n, wsum, wtot, vsum, pn, psum, latest in cursor.fetchall():
+            out[aid][sid] = SignalAggregate(
+                newest_at=_to_datetime(newest), latest=latest, n=n, wsum=wsum or 0.0, wtot=wtot or 0.0,
+                vsum=vsum or 0.0, pn=pn, psum=psum or 0.0,
+            )
+    return out
+
+
+def raw_observations(
+    *, account_ids: Sequence[int], signal_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> dict[tuple[int, int], list[Obs]]:
+    """(account id, signal id) → observations sorted by (time, value). One query."""
+    out: dict[tuple[int, int], list[Obs]] = defaultdict(list)
+    rows = (
+        Observation.objects.filter(
+            account_id__in=account_ids, signal_id__in=signal_ids, observed_at__gt=since, observed_at__lte=until
+        )
+        .order_by("account_id", "signal_id", "observed_at", "value")
+        .values_list("account_id", "signal_id", "observed_at", "value")
+    )
+    for aid, sid, at, value in rows.iterator(chunk_size=20000):
+        out[(aid, sid)].append(Obs(at, value))
+    return out
+
+
+# --- stored state ------------------------------------------------------------------
+
+
+def current_scores(account_ids: Sequence[int]) -> dict[int, dict]:
+    fields = ["account_id", "score", "tier", "tier_since", "pending_tier", "pending_since", "model_version_id",
+              "computed_at", "components"]
+    return {r["account_id"]: r for r in AccountScore.objects.filter(account_id__in=account_ids).values(*fields)}
+
+
+def prior_state(row: dict | None) -> PriorState | None:
+    if row is None:
+        return None
+    return PriorState(
+        tier=row["tier"], tier_since=row["tier_since"], pending_tier=row["pending_tier"] or "",
+        pending_since=row["pending_since"],
+    )
+
+
+def histories(account_ids: Sequence[int], today: dt.date, peak_days: Iterable[int]) -> dict[int, dict[int, History]]:
+    """account id → rapid-decline days → History (scores 7/30/60/90 days ago, peak before today)."""
+    past: dict[int, dict[int, float]] = defaultdict(dict)
+    dates = {today - dt.timedelta(days=d): d for d in HISTORY_DAYS}
+    for aid, date, score in ScoreSnapshot.objects.filter(account_id__in=account_ids, date__in=list(dates)).values_list(
+        "account_id", "date", "score"
+    ):
+        past[aid][dates[date]] = score
+    out: dict[int, dict[int, History]] = defaultdict(dict)
+    for days in set(peak_days):
+        peaks = dict(
+            ScoreSnapshot.objects.filter(
+                account_id__in=account_ids, date__gte=today - dt.timedelta(days=days), date__lt=today
+            ).values("account_id").annotate(peak=Max("score")).values_list("account_id", "peak")
+        )
+        for aid in account_ids:
+            out[aid][days] = History(past=past.get(aid, {}), peak=peaks.get(aid))
+    return out
+
+
+def earlier_snapshots(account_ids: Sequence[int], today: dt.date) -> dict[int, dict]:
+    """The latest snapshot of the last week before ``today`` per account (baseline of the change log)."""
+    out: dict[int, dict] = {}
+    rows = ScoreSnapshot.objects.filter(
+        account_id__in=account_ids, date__lt=today, date__gte=today - dt.timedelta(days=7)
+    ).order_by("account_id", "date").values("account_id", "score", "tier", "model_version_id", "components")
+    for row in rows:
+        out[row["account_id"]] = row
+    return out
+
+
+def overrides_for(account_ids: Sequence[int], since: dt.datetime) -> dict[int, list[OverrideSpec]]:
+    """Overrides that may be active at some time after ``since``."""
+    out: dict[int, list[OverrideSpec]] = defaultdict(list)
+    labels = dict(Override.Reason.choices)
+    rows = Override.objects.filter(account_id__in=account_ids, expires_at__gt=since).filter(
+        Q(revoked_at__isnull=True) | Q(revoked_at__gt=since)
+    )
+    for o in rows:
+        out[o.account_id].append(OverrideSpec(
+            id=o.pk, reason=o.reason, effect=o.effect, value=o.value, expires_at=o.expires_at,
+            reason_label=labels.get(o.reason, o.reason), note=o.note, revoked_at=o.revoked_at,
+            created_at=o.created_at,
+        ))
+    return out
+
+
+def changes_on(account_ids: Sequence[int], first: dt.date, last: dt.date) -> dict[tuple[int, dt.date, str], dict]:
+    rows = ScoreChange.objects.filter(account_id__in=account_ids, date__gte=first, date__lte=last).values()
+    return {(r["account_id"], r["date"], r["cause"]): r for r in rows}

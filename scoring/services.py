@@ -1,0 +1,231 @@
+"""Recompute scores: set-based reads per chunk, the pure engine, bulk upserts.
+
+Per chunk of accounts (settings.RECOMPUTE_CHUNK_SIZE) a fixed number of
+queries: one GROUP BY for the observations (decay-weighted window sums, counts,
+newest value per account and signal — see selectors.signal_aggregates), a few
+for stored state, and one bulk upsert per table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from scoring import selectors
+from scoring.engine import (
+    AccountResult,
+    ModelSpec,
+    compute_account,
+    describe_change,
+)
+from scoring.models import AccountScore, ScoreChange, ScoreModelVersion, ScoreSnapshot
+
+Progress = Callable[[int, int], None]
+# Backfill reads raw observations into memory: keep its chunks small.
+BACKFILL_CHUNK_SIZE = 250
+
+
+@dataclass
+class RecomputeResult:
+    account_ids: list[int] = field(default_factory=list)
+    changes: list[ScoreChange] = field(default_factory=list)
+    scores: dict[int, AccountScore] = field(default_factory=dict)
+
+
+def _chunks(ids: Sequence[int], size: int):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _signals_of(specs: Sequence[ModelSpec]):
+    return list({s.id: s for spec in specs for s in spec.signals}.values())
+
+
+def _route(account_ids: Sequence[int], routing: dict) -> dict[int, int]:
+    segments = selectors.account_segments(account_ids)
+    out = {}
+    for aid in account_ids:
+        vid = selectors.version_for(segments.get(aid), routing) if aid in segments else None
+        if vid is not None:
+            out[aid] = vid
+    return out
+
+
+# --- preview (no writes) ---------------------------------------------------------
+
+
+def scores_preview(
+    *, version: ScoreModelVersion, account_ids: Sequence[int] | None = None, now: dt.datetime
+) -> dict[int, AccountResult]:
+    """Score accounts with ``version`` (any status) at ``now`` without writing anything.
+
+    account_ids=None: every active account. Hysteresis and trend use the stored
+    state and history, as a real recompute would.
+    """
+    if account_ids is None:
+        account_ids = list(Account.objects.filter(status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True))
+    spec = selectors.model_specs([version])[version.pk]
+    today = timezone.localdate(now)
+    out: dict[int, AccountResult] = {}
+    for chunk in _chunks(list(account_ids), settings.RECOMPUTE_CHUNK_SIZE):
+        aggregates = selectors.signal_aggregates(signals=spec.signals, now=now, account_ids=chunk)
+        current = selectors.current_scores(chunk)
+        hist = selectors.histories(chunk, today, [spec.rapid_decline_days])
+        overrides = selectors.overrides_for(chunk, now)
+        for aid in chunk:
+            out[aid] = compute_account(
+                model=spec, aggregates=aggregates.get(aid, {}), now=now, today=today,
+                prior=selectors.prior_state(current.get(aid)), history=hist[aid][spec.rapid_decline_days],
+                overrides=overrides.get(aid, ()),
+            )
+    return out
+
+
+# --- writes ------------------------------------------------------------------------
+
+
+def _cause(baseline: dict, result: AccountResult) -> str:
+    if baseline["model_version_id"] != result.model_version_id:
+        return ScoreChange.Cause.MODEL_VERSION
+    before = (baseline.get("components") or {}).get("override") or {}
+    if before.get("id") != result.override_id:
+        return ScoreChange.Cause.OVERRIDE
+    return ScoreChange.Cause.DATA
+
+
+def _change(aid: int, date: dt.date, baseline: dict | None, result: AccountResult) -> ScoreChange | None:
+    """The change-log row for this result, or None when nothing moved enough."""
+    if baseline is None:
+        return None
+    moved = abs(result.score - baseline["score"]) >= settings.SCORE_CHANGE_MIN_POINTS
+    if not moved and baseline["tier"] == result.tier:
+        return None
+    deltas, summary = describe_change(
+        before=baseline.get("components"), after=result.components, from_score=baseline["score"], to_score=result.score
+    )
+    return ScoreChange(
+        account_id=aid, date=date, from_score=baseline["score"], to_score=result.score, from_tier=baseline["tier"],
+        to_tier=result.tier, tier_changed=baseline["tier"] != result.tier, cause=_cause(baseline, result),
+        model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
+    )
+
+
+def _baseline_of(result: AccountResult) -> dict:
+    return {"score": result.score, "tier": result.tier, "model_version_id": result.model_version_id,
+            "components": result.components}
+
+
+_CHANGE_FIELDS = ["from_score", "to_score", "from_tier", "to_tier", "tier_changed", "model_version_id",
+                  "signal_deltas", "summary"]
+
+
+def _unchanged(row: dict | None, change: ScoreChange) -> bool:
+    return row is not None and all(row[f] == getattr(change, f) for f in _CHANGE_FIELDS)
+
+
+def _write(
+    *, results: dict[int, AccountResult], snapshots: list[ScoreSnapshot], changes: list[ScoreChange], now: dt.datetime
+) -> list[AccountScore]:
+    scores = [
+        AccountScore(
+            account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
+            pending_tier=r.pending_tier, pending_since=r.pending_since, trend=r.trend, delta_7=r.delta_7,
+            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id, computed_at=now,
+            components=r.components,
+        )
+        for aid, r in results.items()
+    ]
+    with transaction.atomic():
+        AccountScore.objects.bulk_create(
+            scores, update_conflicts=True, unique_fields=["account"],
+            update_fields=["score", "raw_tier", "tier", "tier_since", "pending_tier", "pending_since", "trend",
+                           "delta_7", "delta_30", "delta_90", "model_version", "computed_at", "components"],
+        )
+        ScoreSnapshot.objects.bulk_create(
+            snapshots, batch_size=2000, update_conflicts=True, unique_fields=["account", "date"],
+            update_fields=["score", "raw_tier", "tier", "model_version", "components", "override_active"],
+        )
+        if changes:
+            ScoreChange.objects.bulk_create(
+                changes, batch_size=2000, update_conflicts=True, unique_fields=["account", "date", "cause"],
+                update_fields=[f.removesuffix("_id") for f in _CHANGE_FIELDS],
+            )
+    return scores
+
+
+def _snapshot(aid: int, date: dt.date, r: AccountResult) -> ScoreSnapshot:
+    return ScoreSnapshot(
+        account_id=aid, date=date, score=r.score, raw_tier=r.raw_tier, tier=r.tier,
+        model_version_id=r.model_version_id, components=r.components, override_active=r.override_id is not None,
+    )
+
+
+def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
+                     aggregates: dict | None = None) -> RecomputeResult:
+    today = timezone.localdate(now)
+    versions = _route(chunk, routing)
+    ids = list(versions)
+    if aggregates is None:
+        used = [specs[v] for v in set(versions.values())]
+        aggregates = selectors.signal_aggregates(signals=_signals_of(used), now=now, account_ids=ids)
+    current = selectors.current_scores(ids)
+    hist = selectors.histories(ids, today, {specs[v].rapid_decline_days for v in versions.values()})
+    overrides = selectors.overrides_for(ids, now)
+    # Baseline of the change log: the state before today (AccountScore unless already computed today).
+    redo = [aid for aid, row in current.items() if timezone.localdate(row["computed_at"]) >= today]
+    earlier = selectors.earlier_snapshots(redo, today) if redo else {}
+    existing = selectors.changes_on(ids, today, today)
+    results: dict[int, AccountResult] = {}
+    snapshots, changes = [], []
+    for aid in ids:
+        spec = specs[versions[aid]]
+        row = current.get(aid)
+        r = compute_account(
+            model=spec, aggregates=aggregates.get(aid, {}), now=now, today=today, prior=selectors.prior_state(row),
+            history=hist[aid][spec.rapid_decline_days], overrides=overrides.get(aid, ()),
+        )
+        results[aid] = r
+        snapshots.append(_snapshot(aid, today, r))
+        baseline = earlier.get(aid) if aid in redo else row
+        change = _change(aid, today, baseline, r)
+        if change is not None and not _unchanged(existing.get((aid, today, change.cause)), change):
+            changes.append(change)
+    scores = _write(results=results, snapshots=snapshots, changes=changes, now=now)
+    return RecomputeResult(account_ids=ids, changes=changes, scores={s.account_id: s for s in scores})
+
+
+def scores_recompute(
+    *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
+    progress: Progress | None = None,
+) -> RecomputeResult:
+    """Recompute the given accounts (None: every active account) as of ``now``.
+
+    backfill_days=N rebuilds the last N days of history (one snapshot a day,
+    hysteresis and change log running forward) before writing today's state.
+    """
+    if account_ids is None:
+        ids = list(Account.objects.filter(status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(account_ids))
+    specs, routing = selectors.published_models()
+    result = RecomputeResult()
+    if not ids or not specs:
+        return result
+    size = settings.RECOMPUTE_CHUNK_SIZE
+    done = 0
+    for chunk in _chunks(ids, size):
+        part = _recompute_chunk(chunk, specs, routing, now)
+        result.account_ids += part.account_ids
+        result.changes += part.changes
+        result.scores.update(part.scores)
+        done += len(chunk)
+        if progress:
+            progress(done, len(ids))
+    return result
+
