@@ -65,8 +65,8 @@ def tier_of(score: float, green: float, yellow: float) -> str:
     return GREEN if score >= green else YELLOW if score >= yellow else RED
 
 
-def rescore(components: dict, weights: ModelWeights) -> float | None:
-    """The score these components would have under ``weights`` (None: no signal left)."""
+def contributions(components: dict, weights: ModelWeights) -> dict[str, float]:
+    """Each signal's contribution (effective share × sub-score) under ``weights``."""
     present = []
     for sig in components.get("signals") or []:
         key, sub = sig.get("key"), sig.get("sub_score")
@@ -74,14 +74,20 @@ def rescore(components: dict, weights: ModelWeights) -> float | None:
         cat = weights.signal_categories.get(key, sig.get("category"))
         if sub is None or w <= 0 or weights.category_weights.get(cat, 0.0) <= 0:
             continue
-        present.append((cat, w, float(sub)))
-    if not present:
-        return None
+        present.append((key, cat, w, float(sub)))
     cat_sum: dict[str, float] = {}
-    for cat, w, _ in present:
+    for _, cat, w, _ in present:
         cat_sum[cat] = cat_sum.get(cat, 0.0) + w
     total_w = sum(weights.category_weights[c] for c in cat_sum)
-    raw = sum(weights.category_weights[c] / total_w * w / cat_sum[c] * s for c, w, s in present)
+    return {key: weights.category_weights[c] / total_w * w / cat_sum[c] * s for key, c, w, s in present}
+
+
+def rescore(components: dict, weights: ModelWeights) -> float | None:
+    """The score these components would have under ``weights`` (None: no signal left)."""
+    parts = contributions(components, weights)
+    if not parts:
+        return None
+    raw = sum(parts.values())
     override = components.get("override")
     if override:
         if override.get("effect") == "cap":

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from scoring import views
 
 app_name = "scoring"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("validation/", views.validation, name="validation"),
+    path("validation/suggest/", views.suggest, name="suggest"),
+    path("validation/preview/<int:version_id>/", views.preview, name="preview"),
+    path("validation/preview/<int:version_id>/publish/", views.publish, name="publish"),
+]

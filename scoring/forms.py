@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import forms
+
+
+class PeriodForm(forms.Form):
+    """The outcome period of the backtest (default: the last 365 days)."""
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The period must start before it ends.")
+        return data
+
+
+class SuggestForm(PeriodForm):
+    """Create a draft with the suggested weights of a published version."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,111 @@
+"""What-if preview of a draft model version against the published one, on current data.
+
+Current scores: the engine's ``scoring.services.scores_preview`` when it is available
+(a full recompute under the draft, nothing written); otherwise the stored
+``AccountScore.components`` re-weighted with the draft (see ``scoring.backtest_rescore``).
+Tiers compared are the tiers by threshold of the current score (raw tiers): once
+published, the effective tier follows after the hold days (at once on a rapid decline).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scoring.backtest_rescore import ModelWeights, contributions, rescore, tier_of
+from scoring.models import AccountScore, ScoreModelVersion, SignalDefinition
+from scoring.validation import backtest_run, version_weights
+
+TIERS = ("green", "yellow", "red")
+RESPONSIBLE_SIGNALS = 3
+
+
+def _engine_scores(draft: ScoreModelVersion, account_ids: list[int], now: datetime) -> dict[int, float] | None:
+    try:
+        from scoring.services import scores_preview
+    except ImportError:
+        return None
+    results = scores_preview(version=draft, account_ids=account_ids, now=now)
+    scores = {}
+    for account_id, result in results.items():
+        score = result["score"] if isinstance(result, dict) else getattr(result, "score", None)
+        if score is not None:
+            scores[account_id] = float(score)
+    return scores
+
+
+def _distribution(scores: list[float], width: int = 10) -> list[int]:
+    counts = [0] * (100 // width)
+    for s in scores:
+        counts[min(int(s // width), len(counts) - 1)] += 1
+    return counts
+
+
+def _responsible(components: dict, before: ModelWeights, after: ModelWeights, labels: dict[str, str]) -> list[dict]:
+    """Signals whose contribution moves most between the two weightings (points, signed)."""
+    old, new = contributions(components, before), contributions(components, after)
+    deltas = [(key, new.get(key, 0.0) - old.get(key, 0.0)) for key in old.keys() | new.keys()]
+    deltas = sorted((d for d in deltas if abs(d[1]) >= 0.05), key=lambda d: -abs(d[1]))[:RESPONSIBLE_SIGNALS]
+    return [{"key": k, "label": labels.get(k, k), "delta": round(d, 1)} for k, d in deltas]
+
+
+def preview_build(*, draft: ScoreModelVersion, now: datetime, with_backtest: bool = True) -> dict:
+    """Published vs draft on the accounts the draft's model scores today."""
+    published = draft.model.published_version()
+    if published is not None and published.pk == draft.pk:
+        published = None
+    draft_weights = version_weights(draft)
+    published_weights = version_weights(published) if published else None
+    rows = list(
+        AccountScore.objects.filter(model_version__model_id=draft.model_id, account__status="active")
+        .select_related("account")
+        .order_by("account__name")
+    )
+    engine = _engine_scores(draft, [r.account_id for r in rows], now)
+    labels = dict(SignalDefinition.objects.values_list("key", "label"))
+    before_scores, after_scores, changes = [], [], []
+    tiers = {"published": dict.fromkeys(TIERS, 0), "draft": dict.fromkeys(TIERS, 0)}
+    for row in rows:
+        after = engine.get(row.account_id) if engine is not None else rescore(row.components, draft_weights)
+        if after is None:
+            continue
+        before_tier = tier_of(row.score, published.green_threshold, published.yellow_threshold) if published else row.raw_tier
+        after_tier = tier_of(after, draft.green_threshold, draft.yellow_threshold)
+        before_scores.append(row.score)
+        after_scores.append(after)
+        tiers["published"][before_tier] += 1
+        tiers["draft"][after_tier] += 1
+        if before_tier != after_tier:
+            changes.append({
+                "account": row.account,
+                "before_score": row.score,
+                "after_score": round(after, 1),
+                "before_tier": before_tier,
+                "after_tier": after_tier,
+                "signals": _responsible(row.components, published_weights, draft_weights, labels)
+                if published_weights
+                else [],
+            })
+    published_shares = published_weights.shares() if published_weights else {}
+    draft_shares = draft_weights.shares()
+    weights = [
+        {"key": k, "label": labels.get(k, k), "published": published_shares.get(k), "draft": draft_shares.get(k)}
+        for k in sorted(published_shares.keys() | draft_shares.keys(), key=lambda k: -draft_shares.get(k, 0.0))
+    ]
+    before_dist, after_dist = _distribution(before_scores), _distribution(after_scores)
+    return {
+        "draft": draft,
+        "published": published,
+        "source": "engine" if engine is not None else "components",
+        "accounts": len(after_scores),
+        "tiers": tiers,
+        "distribution": [
+            {"low": 10 * i, "high": 10 * i + 10, "published": b, "draft": a}
+            for i, (b, a) in enumerate(zip(before_dist, after_dist, strict=True))
+        ],
+        "changes": changes,
+        "weights": weights,
+        "backtest": {
+            "published": backtest_run(version=published, now=now) if published and with_backtest else None,
+            "draft": backtest_run(version=draft, now=now) if with_backtest else None,
+        },
+    }
