@@ -1,3 +1,33 @@
-from django.urls import path  # noqa: F401
+"""REST API routes, included at /api/ by healthscore/urls.py."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from support.api.accounts import AccountUpsertApi, ContactsUpsertApi, OutcomeCreateApi
+from support.api.health import AccountHealthApi, AccountHistoryApi
+from support.api.observations import ObservationBatchCreateApi
+from support.api.tickets import (
+    FreshdeskTicketApi,
+    IntercomTicketApi,
+    TicketBatchApi,
+    ZendeskTicketApi,
+)
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/observations/", ObservationBatchCreateApi.as_view(), name="observations"),
+    path("v1/accounts/<str:external_id>", AccountUpsertApi.as_view(), name="account"),
+    path("v1/accounts/<str:external_id>/contacts/", ContactsUpsertApi.as_view(), name="contacts"),
+    path("v1/accounts/<str:external_id>/health", AccountHealthApi.as_view(), name="health"),
+    path("v1/accounts/<str:external_id>/history", AccountHistoryApi.as_view(), name="history"),
+    path("v1/outcomes/", OutcomeCreateApi.as_view(), name="outcomes"),
+    path("v1/tickets/", TicketBatchApi.as_view(), name="tickets"),
+    path("v1/tickets/zendesk/", ZendeskTicketApi.as_view(), name="tickets-zendesk"),
+    path("v1/tickets/intercom/", IntercomTicketApi.as_view(), name="tickets-intercom"),
+    path("v1/tickets/freshdesk/", FreshdeskTicketApi.as_view(), name="tickets-freshdesk"),
+]

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from __future__ import annotations
+
+from django.urls import path
+
+from support import admin_views, views
 
 app_name = "support"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("tickets/", views.tickets, name="tickets"),
+    path("badge/", views.badge, name="badge_lookup"),
+    path("badge/<str:external_id>", views.badge, name="badge"),
+    path("imports/observations/", admin_views.observations_import_view, name="observations_import"),
+]

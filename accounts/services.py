@@ -1,0 +1,137 @@
+"""Writes to accounts, contacts and outcomes (used by the REST API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import Account, AccountDomain, Contact, Outcome
+from scoring.models import Segment
+from scoring.tasks import recompute_enqueue
+
+
+class AccountInputError(Exception):
+    """Input refers to things that do not exist or conflict; ``errors`` maps field → message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+_PLAIN_FIELDS = ("name", "arr", "contract_type", "renewal_date", "lifecycle_stage", "status")
+
+
+def _owner_lookup(ref: str):
+    User = get_user_model()
+    return User.objects.filter(Q(username=ref) | Q(email__iexact=ref)).order_by("pk").first()
+
+
+@transaction.atomic
+def account_upsert(*, external_id: str, data: dict[str, Any]) -> tuple[Account, bool]:
+    """Create or update the account with this external id; return it and whether it was created.
+
+    ``data`` may hold name, segment (slug), owner (username or email), arr,
+    contract_type, renewal_date, lifecycle_stage, status and domains (the
+    full list: domains not listed are removed). Fields left out keep their value.
+    """
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {k: data[k] for k in _PLAIN_FIELDS if k in data}
+    if "segment" in data:
+        slug = data["segment"]
+        segment = Segment.objects.filter(slug=slug).first() if slug else None
+        if slug and segment is None:
+            errors["segment"] = f"unknown segment {slug!r}"
+        values["segment"] = segment
+    if "owner" in data:
+        ref = data["owner"]
+        owner = _owner_lookup(ref) if ref else None
+        if ref and owner is None:
+            errors["owner"] = f"no user with username or email {ref!r}"
+        values["owner"] = owner
+    domains: list[str] | None = None
+    if "domains" in data:
+        domains = sorted({d.strip().lower() for d in data["domains"] or [] if d.strip()})
+        taken = (
+            AccountDomain.objects.filter(domain__in=domains)
+            .exclude(account__external_id=external_id)
+            .values_list("domain", flat=True)
+        )
+        if taken:
+            errors["domains"] = "already used by another account: " + ", ".join(sorted(taken))
+    account = Account.objects.select_for_update().filter(external_id=external_id).first()
+    if account is None and not values.get("name"):
+        errors.setdefault("name", "is required to create an account")
+    if errors:
+        raise AccountInputError(errors)
+    created = account is None
+    if created:
+        account = Account.objects.create(external_id=external_id, **values)
+    elif values:
+        for key, value in values.items():
+            setattr(account, key, value)
+        account.save(update_fields=[*values, "updated_at"])
+    if domains is not None:
+        AccountDomain.objects.filter(account=account).exclude(domain__in=domains).delete()
+        existing = set(AccountDomain.objects.filter(account=account).values_list("domain", flat=True))
+        AccountDomain.objects.bulk_create(
+            [AccountDomain(account=account, domain=d) for d in domains if d not in existing]
+        )
+    recompute_enqueue([account.pk])
+    return account, created
+
+
+@dataclass
+class ContactsResult:
+    created: int
+    updated: int
+    contacts: list[Contact]
+
+
+@transaction.atomic
+def contacts_upsert(*, account: Account, contacts: list[dict[str, Any]], replace: bool = False) -> ContactsResult:
+    """Create or update contacts of the account, matched by email (else by name).
+
+    With ``replace`` the list is the full set: contacts not in it are deleted.
+    """
+    existing = list(Contact.objects.filter(account=account))
+    by_email = {c.email.lower(): c for c in existing if c.email}
+    by_name = {c.name: c for c in existing if not c.email}
+    fields = ("name", "email", "title", "role", "in_role_since", "left_at")
+    to_create: list[Contact] = []
+    to_update: list[Contact] = []
+    kept: list[Contact] = []
+    for data in contacts:
+        email = (data.get("email") or "").strip().lower()
+        contact = by_email.get(email) if email else by_name.get(data["name"])
+        if contact is None:
+            contact = Contact(account=account)
+            to_create.append(contact)
+        else:
+            to_update.append(contact)
+        for key in fields:
+            if key in data:
+                setattr(contact, key, data[key] if key != "email" else email)
+        kept.append(contact)
+    Contact.objects.bulk_create(to_create)
+    if to_update:
+        Contact.objects.bulk_update(to_update, list(fields))
+    if replace:
+        Contact.objects.filter(account=account).exclude(pk__in=[c.pk for c in kept]).delete()
+    return ContactsResult(created=len(to_create), updated=len(to_update), contacts=kept)
+
+
+@transaction.atomic
+def outcome_record(
+    *, account: Account, kind: str, date: dt.date, arr_change: Decimal | float = 0, note: str = ""
+) -> tuple[Outcome, bool]:
+    """Record a renewal/churn/expansion/contraction; the same (account, kind, date) updates in place."""
+    outcome, created = Outcome.objects.update_or_create(
+        account=account, kind=kind, date=date, defaults={"arr_change": arr_change, "note": note}
+    )
+    return outcome, created

@@ -1,0 +1,256 @@
+"""Idempotent, all-or-nothing bulk ingest of observations (API, CSV import, webhooks).
+
+Every item is validated before anything is written; a batch with one bad item
+stores nothing and the error names every bad item by index and field. The
+write is set-based: one lookup per table, then ``bulk_create(ignore_conflicts)``
+on the unique ``idempotency_key``, so a replayed batch stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import Account
+from scoring.models import Observation, SignalDefinition
+from scoring.tasks import recompute_enqueue
+
+MAX_ITEMS = 5000
+FUTURE_SKEW = dt.timedelta(minutes=5)
+KEY_MAX_LENGTH = 255
+SOURCE_MAX_LENGTH = 50
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class ItemError:
+    index: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "field": self.field, "message": self.message}
+
+
+class IngestValidationError(Exception):
+    """The batch was rejected; nothing was stored."""
+
+    def __init__(self, errors: list[ItemError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} invalid item(s)")
+
+
+@dataclass
+class IngestResult:
+    created: list[int] = field(default_factory=list)  # indexes of items stored now
+    duplicates: list[int] = field(default_factory=list)  # indexes already stored (or repeated in the batch)
+    account_ids: list[int] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the idempotency key of each item, by index
+
+
+@dataclass
+class _Row:
+    account_id: int
+    signal_id: int
+    value: float
+    observed_at: dt.datetime
+    source: str
+    key: str
+
+
+def observation_key(*, account_id: int, signal_id: int, observed_at: dt.datetime, source: str) -> str:
+    """The default idempotency key: account + signal + observed_at (UTC) + source."""
+    at = observed_at.astimezone(dt.UTC).isoformat()
+    return f"{account_id}|{signal_id}|{at}|{source}"
+
+
+def parse_value(raw: Any) -> float:
+    """A finite float from a JSON number or numeric text; ValueError with a reason otherwise."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError("must be a number")
+    if isinstance(raw, int | float):
+        value = float(raw)
+    elif isinstance(raw, str):
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"must be a number, got {raw!r}") from None
+    else:
+        raise ValueError("must be a number")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number (no NaN or infinity)")
+    return value
+
+
+def parse_timestamp(raw: Any) -> dt.datetime:
+    """An aware datetime from ISO 8601 text (naive means the site time zone; a bare date is midnight)."""
+    if isinstance(raw, dt.datetime):
+        value = raw
+    elif isinstance(raw, str):
+        text = raw.strip()
+        try:
+            value = parse_datetime(text)
+        except ValueError:
+            value = None
+        if value is None:
+            try:
+                day = parse_date(text)
+            except ValueError:
+                day = None
+            if day is None:
+                raise ValueError(f"must be an ISO 8601 date-time, got {raw!r}")
+            value = dt.datetime.combine(day, dt.time.min)
+    else:
+        raise ValueError("must be an ISO 8601 date-time")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _lookup(model, field_name: str, values: Iterable[str], extra: dict | None = None) -> dict[str, int]:
+    values = list({v for v in values if v})
+    found: dict[str, int] = {}
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        rows = model.objects.filter(**{f"{field_name}__in": chunk}, **(extra or {})).values_list(field_name, "pk")
+        found.update(rows)
+    return found
+
+
+def observations_validate(
+    *,
+    items: Sequence[Any],
+    source: str,
+    now: dt.datetime,
+    account_restriction: int | None = None,
+    max_items: int | None = MAX_ITEMS,
+) -> list[_Row]:
+    """Check every item; return the rows to store, or raise IngestValidationError listing all bad items."""
+    if max_items is not None and len(items) > max_items:
+        raise IngestValidationError(
+            [ItemError(-1, "items", f"too many items: {len(items)}, at most {max_items} per request")]
+        )
+    if not items:
+        raise IngestValidationError([ItemError(-1, "items", "no items given")])
+    dicts = [item if isinstance(item, dict) else {} for item in items]
+    accounts = _lookup(Account, "external_id", (str(d.get("account") or "") for d in dicts))
+    signals = _lookup(SignalDefinition, "key", (str(d.get("signal") or "") for d in dicts), {"active": True})
+    latest_allowed = now + FUTURE_SKEW
+    errors: list[ItemError] = []
+    rows: list[_Row] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append(ItemError(index, "item", "must be an object"))
+            continue
+        before = len(errors)
+        account_ext = item.get("account")
+        account_id = accounts.get(str(account_ext)) if isinstance(account_ext, str | int) else None
+        if account_ext in (None, ""):
+            errors.append(ItemError(index, "account", "is required"))
+        elif account_id is None or (account_restriction is not None and account_id != account_restriction):
+            errors.append(ItemError(index, "account", f"unknown account {account_ext!r}"))
+        signal_key = item.get("signal")
+        signal_id = signals.get(signal_key) if isinstance(signal_key, str) else None
+        if signal_key in (None, ""):
+            errors.append(ItemError(index, "signal", "is required"))
+        elif signal_id is None:
+            errors.append(ItemError(index, "signal", f"unknown signal {signal_key!r}"))
+        value = observed_at = None
+        try:
+            value = parse_value(item.get("value"))
+        except ValueError as exc:
+            errors.append(ItemError(index, "value", str(exc)))
+        try:
+            observed_at = parse_timestamp(item.get("observed_at"))
+        except ValueError as exc:
+            errors.append(ItemError(index, "observed_at", str(exc)))
+        if observed_at is not None and observed_at > latest_allowed:
+            errors.append(ItemError(index, "observed_at", "is in the future (more than 5 minutes ahead)"))
+        item_source = item.get("source", source)
+        if not isinstance(item_source, str) or not item_source or len(item_source) > SOURCE_MAX_LENGTH:
+            errors.append(ItemError(index, "source", f"must be text of 1–{SOURCE_MAX_LENGTH} characters"))
+        client_key = item.get("key")
+        if client_key is not None and (
+            not isinstance(client_key, str) or not client_key.strip() or len(client_key) > KEY_MAX_LENGTH
+        ):
+            errors.append(ItemError(index, "key", f"must be text of 1–{KEY_MAX_LENGTH} characters"))
+        if len(errors) > before:
+            continue
+        key = client_key or observation_key(
+            account_id=account_id, signal_id=signal_id, observed_at=observed_at, source=item_source
+        )
+        rows.append(_Row(account_id, signal_id, value, observed_at, item_source, key))
+    if errors:
+        raise IngestValidationError(errors)
+    return rows
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        found.update(Observation.objects.filter(idempotency_key__in=chunk).values_list("idempotency_key", flat=True))
+    return found
+
+
+def observations_bulk_store(
+    *,
+    items: Sequence[Any],
+    source: str,
+    now: dt.datetime | None = None,
+    account_restriction: int | None = None,
+    max_items: int | None = MAX_ITEMS,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestResult:
+    """Validate all items, then store the new ones; replayed items are reported as duplicates.
+
+    ``account_restriction`` (an account id) makes any other account count as
+    unknown. ``dry_run`` validates and classifies without writing. Touched
+    accounts are recomputed after commit.
+    """
+    now = now or timezone.now()
+    rows = observations_validate(
+        items=items, source=source, now=now, account_restriction=account_restriction, max_items=max_items
+    )
+    result = IngestResult(keys=[row.key for row in rows])
+    with transaction.atomic():
+        existing = _existing_keys(sorted(set(result.keys)))
+        seen: set[str] = set()
+        new_rows: list[_Row] = []
+        for index, row in enumerate(rows):
+            if row.key in existing or row.key in seen:
+                result.duplicates.append(index)
+                continue
+            seen.add(row.key)
+            result.created.append(index)
+            new_rows.append(row)
+        if not dry_run:
+            for start in range(0, len(new_rows), _CHUNK):
+                chunk = new_rows[start : start + _CHUNK]
+                Observation.objects.bulk_create(
+                    [
+                        Observation(
+                            account_id=r.account_id,
+                            signal_id=r.signal_id,
+                            value=r.value,
+                            observed_at=r.observed_at,
+                            source=r.source,
+                            idempotency_key=r.key,
+                        )
+                        for r in chunk
+                    ],
+                    ignore_conflicts=True,
+                )
+                if progress is not None:
+                    progress(min(start + _CHUNK, len(new_rows)), len(new_rows))
+            result.account_ids = sorted({r.account_id for r in new_rows})
+            recompute_enqueue(result.account_ids)
+    return result

@@ -1,0 +1,49 @@
+"""Admin page: upload a CSV of observations (same rules as manage.py import_observations)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from scoring.models import Observation
+from support.csv_import import observations_csv_import, text_lines
+
+PERMISSION = "scoring.add_observation"
+
+
+class ObservationImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with columns account, signal, value, observed_at [, key, source].")
+    dry_run = forms.BooleanField(required=False, label="Dry run (validate only, store nothing)")
+
+
+def observations_import(request: HttpRequest) -> HttpResponse:
+    """Staff with permission to add observations may upload; errors are listed by line and column."""
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied("You need permission to add observations.")
+    result = None
+    form = ObservationImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        result = observations_csv_import(
+            lines=text_lines(form.cleaned_data["file"].file), dry_run=form.cleaned_data["dry_run"]
+        )
+        if result.ok and not result.dry_run:
+            messages.success(
+                request,
+                f"Imported {result.created} new observation(s) from {result.rows} row(s); "
+                f"{result.duplicates} already present.",
+            )
+            return redirect("admin:scoring_observation_changelist")
+    context = {
+        **admin.site.each_context(request),
+        "title": "Import observations from CSV",
+        "form": form,
+        "result": result,
+        "opts": Observation._meta,
+    }
+    return render(request, "support/import_observations.html", context, status=400 if result and not result.ok else 200)
+
+
+observations_import_view = admin.site.admin_view(observations_import)

@@ -1,0 +1,104 @@
+"""What every API view shares: scopes, the account restriction, throttling, documented errors."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, permissions, serializers
+from rest_framework.views import APIView
+
+from accounts.access import visible_accounts
+from accounts.models import Account
+from accounts.roles import Role, roles_of
+from support.models import ApiToken
+from support.schema import HealthscoreAutoSchema
+from support.throttles import TokenRateThrottle
+
+INGEST = "ingest"
+READ = "read"
+
+
+def request_token(request) -> ApiToken | None:
+    return request.auth if isinstance(request.auth, ApiToken) else None
+
+
+def has_scope(request, scope: str) -> bool:
+    """Tokens carry scopes; signed-in people get read through a role, ingest as CS ops."""
+    token = request_token(request)
+    if token is not None:
+        return token.scope_ingest if scope == INGEST else token.scope_read
+    roles = roles_of(request.user)
+    if scope == INGEST:
+        return Role.OPS in roles
+    return bool(roles)
+
+
+class ScopeRequired(permissions.BasePermission):
+    message = "This token lacks the scope this operation needs."
+
+    def has_permission(self, request, view) -> bool:
+        scope = getattr(view, "required_scope", READ)
+        if has_scope(request, scope):
+            return True
+        self.message = f"This operation needs the '{scope}' scope."
+        return False
+
+
+class BaseApi(APIView):
+    """One operation per view: parse the input, call a service, render the output."""
+
+    schema = HealthscoreAutoSchema()
+    permission_classes = [permissions.IsAuthenticated, ScopeRequired]
+    throttle_classes = [TokenRateThrottle]
+    required_scope = READ
+
+
+def account_restriction(request) -> int | None:
+    token = request_token(request)
+    return token.account_id if token is not None else None
+
+
+def scoped_accounts(request) -> QuerySet[Account]:
+    """The accounts this request may address: a token's restriction, or what the user may see."""
+    token = request_token(request)
+    if token is None:
+        return visible_accounts(request.user)
+    if token.account_id is not None:
+        return Account.objects.filter(pk=token.account_id)
+    return Account.objects.all()
+
+
+def restriction_check(request, external_id: str) -> None:
+    """403 when an account-restricted token names another account."""
+    token = request_token(request)
+    if token is not None and token.account_id is not None and token.account.external_id != external_id:
+        raise exceptions.PermissionDenied("This token is restricted to another account.")
+
+
+def api_account_get(request, external_id: str, *, related: tuple[str, ...] = ()) -> Account:
+    restriction_check(request, external_id)
+    account = scoped_accounts(request).select_related(*related).filter(external_id=external_id).first()
+    if account is None:
+        raise exceptions.NotFound(f"No account with external id {external_id!r}.")
+    return account
+
+
+DetailSerializer = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
+
+_DESCRIPTIONS = {
+    400: "Invalid input; nothing was stored.",
+    401: "Missing, malformed or revoked token.",
+    403: "The token lacks the needed scope, or is restricted to another account.",
+    404: "No such account (or not visible to this token).",
+    429: "Too many requests for this token; retry later.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Documented error responses (always 401, 403 and 429, plus the given codes)."""
+    out = {}
+    for code in sorted({401, 403, 429, *codes}):
+        schema = OpenApiTypes.OBJECT if code == 400 else DetailSerializer
+        out[code] = OpenApiResponse(schema, description=_DESCRIPTIONS[code])
+    return out

@@ -1,0 +1,161 @@
+"""Ticket writes and the support signals derived from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Avg, Count, Min, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import Account, AccountDomain, Contact
+from scoring.models import Observation, SignalDefinition
+from scoring.tasks import recompute_enqueue
+from support.adapters import TicketData
+from support.models import Ticket
+
+TICKET_SOURCE = "tickets"
+SUPPORT_SIGNAL_KEYS = ("open_tickets", "ticket_age_days", "escalations", "csat")
+SIGNAL_WINDOW = dt.timedelta(days=30)
+
+
+class TicketAccountError(Exception):
+    def __init__(self, field_name: str, message: str):
+        self.field = field_name
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class TicketsResult:
+    tickets: list[Ticket] = field(default_factory=list)
+    created: list[bool] = field(default_factory=list)
+    account_ids: list[int] = field(default_factory=list)
+
+
+def _accounts_by_email(emails: set[str]) -> dict[str, int]:
+    """Requester email → account id: a contact's email wins over the email's domain."""
+    emails = {e for e in emails if e}
+    if not emails:
+        return {}
+    domains = {e.rpartition("@")[2] for e in emails}
+    by_domain = dict(AccountDomain.objects.filter(domain__in=domains).values_list("domain", "account_id"))
+    by_contact = dict(
+        Contact.objects.annotate(email_l=Lower("email"))
+        .filter(email_l__in=emails)
+        .order_by("-pk")
+        .values_list("email_l", "account_id")
+    )
+    out = {}
+    for email in emails:
+        account_id = by_contact.get(email) or by_domain.get(email.rpartition("@")[2])
+        if account_id is not None:
+            out[email] = account_id
+    return out
+
+
+@transaction.atomic
+def tickets_upsert(
+    *, source: str, tickets: list[TicketData], now: dt.datetime | None = None, account_restriction: int | None = None
+) -> TicketsResult:
+    """Store tickets by (source, external id), match them to accounts, refresh the support signals.
+
+    With ``account_restriction`` every ticket must belong to that account.
+    """
+    now = now or timezone.now()
+    named = {t.account_external_id for t in tickets if t.account_external_id}
+    by_external = dict(Account.objects.filter(external_id__in=named).values_list("external_id", "pk"))
+    unknown = named - set(by_external)
+    if unknown:
+        raise TicketAccountError("account", "unknown account " + ", ".join(repr(u) for u in sorted(unknown)))
+    by_email = _accounts_by_email({t.requester_email for t in tickets})
+    external_ids = [t.external_id for t in tickets]
+    previous = dict(
+        Ticket.objects.filter(source=source, external_id__in=external_ids).values_list("external_id", "account_id")
+    )
+    rows = []
+    for data in tickets:
+        account_id = by_external.get(data.account_external_id) or by_email.get(data.requester_email)
+        if account_restriction is not None and account_id != account_restriction:
+            raise TicketAccountError("account", "this token may only write tickets of its own account")
+        rows.append(
+            Ticket(
+                source=source, external_id=data.external_id, account_id=account_id,
+                requester_email=data.requester_email, subject=data.subject, status=data.status,
+                priority=data.priority, escalated=data.escalated, csat=data.csat, opened_at=data.opened_at,
+                updated_at=data.updated_at, solved_at=data.solved_at, url=data.url, raw=data.raw,
+            )
+        )  # fmt: skip
+    update_fields = [
+        "account", "requester_email", "subject", "status", "priority", "escalated", "csat", "opened_at",
+        "updated_at", "solved_at", "url", "raw",
+    ]  # fmt: skip
+    # The same ticket twice in one batch: the last one wins (one row per conflict target).
+    rows = list({r.external_id: r for r in rows}.values())
+    Ticket.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["source", "external_id"], update_fields=update_fields
+    )
+    stored = {
+        t.external_id: t
+        for t in Ticket.objects.filter(source=source, external_id__in=external_ids).select_related("account")
+    }
+    touched = {r.account_id for r in rows if r.account_id} | {a for a in previous.values() if a}
+    result = TicketsResult(
+        tickets=[stored[t.external_id] for t in tickets],
+        created=[t.external_id not in previous for t in tickets],
+        account_ids=sorted(touched),
+    )
+    support_signals_refresh(account_ids=result.account_ids, now=now)
+    return result
+
+
+def support_signals_refresh(*, account_ids: list[int], now: dt.datetime) -> int:
+    """Write today's support observations (one per account, signal and day) for the given accounts.
+
+    Only signal definitions that exist are written; a value that changes during
+    the day updates that day's observation in place. Returns the rows written.
+    """
+    signals = dict(
+        SignalDefinition.objects.filter(key__in=SUPPORT_SIGNAL_KEYS, active=True).values_list("key", "pk")
+    )
+    if not account_ids or not signals:
+        return 0
+    cutoff = now - SIGNAL_WINDOW
+    stats = {
+        row["account_id"]: row
+        for row in Ticket.objects.filter(account_id__in=account_ids)
+        .values("account_id")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=Ticket.OPEN_STATUSES)),
+            oldest_open=Min("opened_at", filter=Q(status__in=Ticket.OPEN_STATUSES)),
+            escalations=Count("pk", filter=Q(escalated=True, updated_at__gte=cutoff)),
+            csat=Avg("csat", filter=Q(csat__isnull=False, updated_at__gte=cutoff)),
+        )
+    }
+    day = timezone.localdate(now).isoformat()
+    rows = []
+    for account_id in account_ids:
+        row = stats.get(account_id) or {"open": 0, "oldest_open": None, "escalations": 0, "csat": None}
+        oldest = row["oldest_open"]
+        values = {
+            "open_tickets": float(row["open"]),
+            "ticket_age_days": round(max((now - oldest).total_seconds(), 0) / 86400, 2) if oldest else 0.0,
+            "escalations": float(row["escalations"]),
+            "csat": round(row["csat"], 2) if row["csat"] is not None else None,
+        }
+        for key, signal_id in signals.items():
+            if values[key] is None:
+                continue
+            rows.append(
+                Observation(
+                    account_id=account_id, signal_id=signal_id, value=values[key], observed_at=now,
+                    source=TICKET_SOURCE, idempotency_key=f"{TICKET_SOURCE}|{account_id}|{key}|{day}",
+                )
+            )  # fmt: skip
+    Observation.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["idempotency_key"], update_fields=["value", "observed_at"]
+    )
+    recompute_enqueue(account_ids)
+    return len(rows)
