@@ -105,3 +105,10 @@ def signal_entry(key: str, value: float | None, newest_at: dt.datetime | None) -
     return {"key": key, "label": key, "value": value, "newest_at": newest_at.isoformat() if newest_at else None,
             "status": "ok" if value is not None else "missing"}
 
+
+
+@pytest.fixture(autouse=True)
+def _q_sync(monkeypatch):
+    """Run async_task inline. django-q reads Q_CLUSTER["sync"] once, at import, into Conf.SYNC, so the
+    shared conftest's settings override alone does not reach it."""
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)
