@@ -1,8 +1,36 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from accounts.roles import Role, roles_of
+
+
+def _link(name: str, label: str, key: str) -> dict | None:
+    """A nav link, or None while the page's app has not defined its URL yet."""
+    try:
+        return {"url": reverse(name), "label": label, "key": key}
+    except NoReverseMatch:
+        return None
+
+
+def _nav_links(roles: frozenset, is_ops: bool) -> list[dict]:
+    wanted = []
+    if roles & {Role.CSM, Role.MANAGER, Role.OPS}:
+        wanted.append(("playbooks:queue", "Queue", "queue"))
+    if roles:
+        wanted.append(("accounts:portfolio", "Portfolio", "portfolio"))
+    if roles & {Role.MANAGER, Role.OPS}:
+        wanted.append(("playbooks:dashboard", "Dashboard", "dashboard"))
+    if roles:
+        wanted.append(("support:tickets", "Tickets", "tickets"))
+    if roles & {Role.MANAGER, Role.OPS}:
+        wanted.append(("scoring:validation", "Validation", "validation"))
+    if is_ops:
+        wanted.append(("admin:index", "Admin", "admin"))
+    return [link for link in (_link(*w) for w in wanted) if link]
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -10,10 +38,30 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"user_roles": frozenset()}
     roles = roles_of(user)
+    is_ops = Role.OPS in roles or user.is_superuser
+
+    def counts() -> dict:
+        # Imported late: the playbooks app's selectors import models.
+        from playbooks.selectors import queue_counts
+
+        return queue_counts(user=user, now=timezone.now())
+
+    match = getattr(request, "resolver_match", None)
+    section = ""
+    if match is not None:
+        section = {
+            "playbooks:queue": "queue", "playbooks:dashboard": "dashboard", "accounts:portfolio": "portfolio",
+            "accounts:detail": "portfolio", "support:tickets": "tickets", "scoring:validation": "validation",
+        }.get(match.view_name, "")
     return {
         "user_roles": roles,
         "is_csm": Role.CSM in roles,
         "is_manager": Role.MANAGER in roles,
         "is_support": Role.SUPPORT in roles,
-        "is_ops": Role.OPS in roles or user.is_superuser,
+        "is_ops": is_ops,
+        "works_queue": bool(roles & {Role.CSM, Role.MANAGER, Role.OPS}),
+        "nav_links": SimpleLazyObject(lambda: _nav_links(roles, is_ops)),
+        "nav_section": section,
+        # Evaluated only when a full page renders the nav (one aggregate query), never for partials.
+        "nav_counts": SimpleLazyObject(counts),
     }

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from playbooks import views
 
 app_name = "playbooks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+    path("queue/counters/", views.counters, name="counters"),
+    path("queue/bulk/", views.tasks_bulk, name="bulk"),
+    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("tasks/<int:pk>/snooze/", views.task_snooze, name="task_snooze"),
+    path("tasks/<int:pk>/dismiss/", views.task_dismiss, name="task_dismiss"),
+    path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

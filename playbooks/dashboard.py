@@ -1,0 +1,188 @@
+"""Reads for the manager dashboard. Each block is one aggregate query (set-based)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.access import visible_accounts
+from accounts.models import Account
+from playbooks.models import Task
+from playbooks.selectors import live_tasks_q
+from scoring.charts import tier_share_bars
+from scoring.models import AccountScore, ScoreChange, ScoreSnapshot, Tier
+
+TIERS = [Tier.GREEN, Tier.YELLOW, Tier.RED]
+RENEWAL_WINDOWS = [(0, 30), (31, 60), (61, 90)]
+RECOVERY_DAYS = 60
+
+
+def _month_ends(today: dt.date, months: int) -> list[dt.date]:
+    """The last day of each of the ``months`` previous months, oldest first."""
+    ends = []
+    first = today.replace(day=1)
+    for _ in range(months):
+        end = first - dt.timedelta(days=1)
+        ends.append(end)
+        first = end.replace(day=1)
+    return list(reversed(ends))
+
+
+def _shares(rows: dict[str, tuple[int, Decimal]]) -> dict:
+    total_n = sum(n for n, _ in rows.values())
+    total_arr = sum((arr for _, arr in rows.values()), Decimal(0))
+    return {
+        "total": total_n,
+        "total_arr": total_arr,
+        "tiers": [
+            {
+                "tier": tier,
+                "count": rows.get(tier, (0, 0))[0],
+                "arr": rows.get(tier, (0, Decimal(0)))[1],
+                "share": rows.get(tier, (0, 0))[0] / total_n if total_n else 0.0,
+                "arr_share": float(rows.get(tier, (0, Decimal(0)))[1] / total_arr) if total_arr else 0.0,
+            }
+            for tier in TIERS
+        ],
+    }
+
+
+def tier_distribution(*, accounts, today: dt.date, months: int = 6) -> list[dict]:
+    """Share of accounts and ARR per tier for past month ends (from snapshots) and now (current scores)."""
+    ends = _month_ends(today, months)
+    past = (
+        ScoreSnapshot.objects.filter(date__in=ends, account__in=accounts)
+        .values("date", "tier")
+        .annotate(n=Count("pk"), arr=Sum("account__arr"))
+    )
+    by_date: dict[dt.date, dict[str, tuple[int, Decimal]]] = {end: {} for end in ends}
+    for row in past:
+        by_date[row["date"]][row["tier"]] = (row["n"], row["arr"] or Decimal(0))
+    now_rows = (
+        AccountScore.objects.filter(account__in=accounts.filter(status=Account.Status.ACTIVE))
+        .values("tier")
+        .annotate(n=Count("pk"), arr=Sum("account__arr"))
+    )
+    current = {row["tier"]: (row["n"], row["arr"] or Decimal(0)) for row in now_rows}
+    series = [{"label": f"{end:%b %Y}", "date": end, **_shares(by_date[end])} for end in ends]
+    series.append({"label": "Now", "date": today, **_shares(current)})
+    return series
+
+
+def arr_at_risk(*, accounts, today: dt.date) -> list[dict]:
+    """ARR renewing in the next 0–30, 31–60 and 61–90 days, split by tier, in one query."""
+    windows = {
+        f"w{lo}_{hi}": Sum(
+            "arr", filter=Q(renewal_date__gte=today + dt.timedelta(days=lo), renewal_date__lte=today + dt.timedelta(days=hi))
+        )
+        for lo, hi in RENEWAL_WINDOWS
+    }
+    counts = {
+        f"n{lo}_{hi}": Count(
+            "pk", filter=Q(renewal_date__gte=today + dt.timedelta(days=lo), renewal_date__lte=today + dt.timedelta(days=hi))
+        )
+        for lo, hi in RENEWAL_WINDOWS
+    }
+    rows = (
+        accounts.filter(status=Account.Status.ACTIVE, score__isnull=False)
+        .values("score__tier")
+        .annotate(**windows, **counts)
+    )
+    by_tier = {row["score__tier"]: row for row in rows}
+    table = []
+    for lo, hi in RENEWAL_WINDOWS:
+        key = f"{lo}_{hi}"
+        cells = [
+            {"tier": tier, "arr": (by_tier.get(tier) or {}).get(f"w{key}") or Decimal(0),
+             "count": (by_tier.get(tier) or {}).get(f"n{key}") or 0}
+            for tier in TIERS
+        ]
+        at_risk = sum((c["arr"] for c in cells if c["tier"] in (Tier.RED, Tier.YELLOW)), Decimal(0))
+        table.append({"label": f"{lo}–{hi} days", "cells": cells, "at_risk": at_risk})
+    return table
+
+
+def team_workload(*, now: dt.datetime) -> list[dict]:
+    """Live and overdue tasks per assignee (the unassigned queue as one row), in one query."""
+    rows = (
+        Task.objects.filter(live_tasks_q(now))
+        .values("assignee", "assignee__username", "assignee__first_name", "assignee__last_name")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)), high=Count("pk", filter=Q(severity="high")))
+        .order_by("-overdue", "-open")
+    )
+    result = []
+    for row in rows:
+        if row["assignee"] is None:
+            name = "Unassigned (team queues)"
+        else:
+            name = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip() or row["assignee__username"]
+        result.append({"id": row["assignee"], "name": name, "open": row["open"], "overdue": row["overdue"], "high": row["high"]})
+    return result
+
+
+def intervention_outcome(*, accounts, today: dt.date) -> dict:
+    """Of the red accounts with a completed playbook task, how many were yellow or green within 60 days.
+
+    The clock starts at the first task completed while the account was red.
+    Accounts whose 60 days have not run out and have not recovered yet are
+    "pending" and left out of the share.
+    """
+    first_done = (
+        Task.objects.filter(account=OuterRef("pk"), status=Task.Status.DONE, opened_in_tier=Tier.RED, closed_at__isnull=False)
+        .order_by("closed_at")
+        .values("closed_at")[:1]
+    )
+    first_recovery = (
+        ScoreSnapshot.objects.filter(
+            account=OuterRef("pk"), tier__in=[Tier.YELLOW, Tier.GREEN], date__gt=TruncDate(OuterRef("first_done"))
+        )
+        .order_by("date")
+        .values("date")[:1]
+    )
+    rows = list(
+        accounts.annotate(first_done=Subquery(first_done))
+        .filter(first_done__isnull=False)
+        .annotate(recovered_on=Subquery(first_recovery))
+        .values("pk", "first_done", "recovered_on")
+    )
+    if not rows:
+        return {"treated": 0, "recovered": 0, "pending": 0, "share": None}
+    starts = {row["pk"]: timezone.localdate(row["first_done"]) for row in rows}
+    window = dt.timedelta(days=RECOVERY_DAYS)
+    recovered = {
+        row["pk"] for row in rows if row["recovered_on"] is not None and row["recovered_on"] <= starts[row["pk"]] + window
+    }
+    pending = {pk for pk, start in starts.items() if pk not in recovered and today < start + window}
+    treated = len(starts) - len(pending)
+    return {
+        "treated": treated,
+        "recovered": len(recovered),
+        "pending": len(pending),
+        "share": len(recovered) / treated if treated else None,
+    }
+
+
+def dashboard_data(*, user, now: dt.datetime) -> dict:
+    today = timezone.localdate(now)
+    accounts = visible_accounts(user)
+    distribution = tier_distribution(accounts=accounts, today=today)
+    changes = (
+        ScoreChange.objects.filter(tier_changed=True, date__gte=today - dt.timedelta(days=6), account__in=accounts)
+        .select_related("account", "account__owner")
+        .order_by("-date", "-id")[:50]
+    )
+    return {
+        "now": now,
+        "distribution": distribution,
+        "current": distribution[-1],
+        "count_chart": tier_share_bars(distribution, measure="share", title="Share of accounts per tier"),
+        "arr_chart": tier_share_bars(distribution, measure="arr_share", title="Share of ARR per tier"),
+        "tier_changes": list(changes),
+        "risk": arr_at_risk(accounts=accounts, today=today),
+        "workload": team_workload(now=now),
+        "outcome": intervention_outcome(accounts=accounts, today=today),
+    }

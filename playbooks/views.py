@@ -1,0 +1,212 @@
+"""The CSM queue, its inline task actions, the nav counters and the manager dashboard.
+
+One view, one template: a full page normally, a named partial of the same
+template for htmx requests (``playbooks/queue.html#results``, ``#row``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts.roles import Role, has_role
+from playbooks import task_actions
+from playbooks.dashboard import dashboard_data
+from playbooks.forms import (
+    BulkForm,
+    CompleteForm,
+    DismissForm,
+    QueueFilterForm,
+    ReassignForm,
+    SnoozeForm,
+)
+from playbooks.models import Task
+from playbooks.selectors import (
+    UNASSIGNED,
+    assignable_users,
+    can_work_queue,
+    queue_owner_choices,
+    queue_scope,
+    queue_tasks,
+    task_for_action,
+    tasks_for_bulk_action,
+)
+
+PAGE_SIZE = 50
+TASKS_CHANGED = "tasks-changed"
+
+
+def _partial(request: HttpRequest, template: str, partial: str) -> str:
+    """The partial for htmx swaps; the full page for normal loads and history restores."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+def _queue_context(request: HttpRequest, params) -> dict:
+    now = timezone.now()
+    form = QueueFilterForm(params)
+    filters = form.values()
+    scope = queue_scope(request.user, filters["who"])
+    tasks = queue_tasks(
+        scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"], search=filters["q"]
+    )
+    page = Paginator(tasks, PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    for key in ("task", "action", "note", "until", "csrfmiddlewaretoken"):
+        query.pop(key, None)
+    return {
+        "now": now,
+        "form": form,
+        "scope": scope,
+        "page": page,
+        "query": query.urlencode(),
+        "owners": list(queue_owner_choices(request.user)),
+        "assignees": list(assignable_users(request.user)),
+        "unassigned_key": UNASSIGNED,
+        "can_switch": has_role(request.user, Role.MANAGER, Role.OPS),
+    }
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    if not can_work_queue(request.user):
+        raise PermissionDenied("The queue is for CSMs and their managers.")
+    context = _queue_context(request, request.GET)
+    return render(request, _partial(request, "playbooks/queue.html", "results"), context)
+
+
+@login_required
+@require_GET
+def counters(request: HttpRequest) -> HttpResponse:
+    if not can_work_queue(request.user):
+        raise PermissionDenied
+    return render(request, "_nav.html#counts")
+
+
+def _row_response(request: HttpRequest, task: Task, action: str, form: Form, status: int) -> HttpResponse:
+    context = {"task": task, "now": timezone.now(), "assignees": list(assignable_users(request.user)),
+               "open_action": action, "action_form": form}
+    return render(request, "playbooks/queue.html#row", context, status=status)
+
+
+def _act(request: HttpRequest, pk: int, form_class: type[Form], action: str, run: Callable[[Task, dict], object]) -> HttpResponse:
+    task = task_for_action(request.user, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            run(task, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        if request.htmx:
+            return _row_response(request, task, action, form, status=422)
+        messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
+        return redirect("playbooks:queue")
+    if request.htmx:
+        # The row leaves the list (empty swap); the nav counters re-fetch themselves.
+        return trigger_client_event(HttpResponse(""), TASKS_CHANGED, {"task": task.pk, "action": action})
+    messages.success(request, f"Task {action}d: {task.title}")
+    return redirect("playbooks:queue")
+
+
+@login_required
+@require_POST
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    return _act(request, pk, CompleteForm, "complete",
+                lambda task, data: task_actions.task_complete(task=task, actor=request.user, note=data["note"], now=now))
+
+
+@login_required
+@require_POST
+def task_snooze(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    return _act(request, pk, SnoozeForm, "snooze",
+                lambda task, data: task_actions.task_snooze(task=task, actor=request.user, until=data["until"], now=now))
+
+
+@login_required
+@require_POST
+def task_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    return _act(request, pk, DismissForm, "dismiss",
+                lambda task, data: task_actions.task_dismiss(task=task, actor=request.user, reason=data["reason"], now=now))
+
+
+@login_required
+@require_POST
+def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for_action(request.user, pk)
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        value = (form.cleaned_data["assignee"] or "").strip()
+        try:
+            if value and not value.isdigit():
+                raise ValidationError({"assignee": "Choose a person from the list."})
+            task_actions.task_reassign(task=task, actor=request.user, assignee_id=int(value) if value else None)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        if request.htmx:
+            return _row_response(request, task, "reassign", form, status=422)
+        messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
+        return redirect("playbooks:queue")
+    if request.htmx:
+        return trigger_client_event(HttpResponse(""), TASKS_CHANGED, {"task": task.pk, "action": "reassign"})
+    messages.success(request, f"Task reassigned: {task.title}")
+    return redirect("playbooks:queue")
+
+
+@login_required
+@require_POST
+def tasks_bulk(request: HttpRequest) -> HttpResponse:
+    """Complete or snooze the ticked tasks, then show the list again with the same filters."""
+    if not can_work_queue(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    form = BulkForm(request.POST)
+    done = 0
+    if form.is_valid():
+        tasks = tasks_for_bulk_action(request.user, form.cleaned_data["task"])
+        data = form.cleaned_data
+        try:
+            if data["action"] == "complete":
+                done = task_actions.tasks_bulk_complete(tasks=tasks, actor=request.user, note=data["note"], now=now)
+            else:
+                done = task_actions.tasks_bulk_snooze(tasks=tasks, actor=request.user, until=data["until"], now=now)
+        except ValidationError as error:
+            form.add_error(None, error)
+    if not request.htmx:
+        if form.errors:
+            messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
+        else:
+            messages.success(request, f"{done} task(s) updated.")
+        return redirect(reverse("playbooks:queue"))
+    context = _queue_context(request, request.POST)
+    context.update(bulk_form=form, bulk_done=done, bulk_action=form.cleaned_data.get("action") if not form.errors else "")
+    response = render(request, "playbooks/queue.html#results", context, status=422 if form.errors else 200)
+    if not form.errors:
+        trigger_client_event(response, TASKS_CHANGED, {"count": done})
+    return response
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.MANAGER, Role.OPS):
+        raise PermissionDenied("The dashboard is for CS managers.")
+    return render(request, "playbooks/dashboard.html", dashboard_data(user=request.user, now=timezone.now()))
