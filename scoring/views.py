@@ -27,7 +27,7 @@ def _require(request: HttpRequest, *roles: Role) -> None:
         raise PermissionDenied("Validation is for CS managers and CS ops.")
 
 
-def _draft_for_user(request: HttpRequest, version_id: int) -> ScoreModelVersion:
+def _draft(version_id: int) -> ScoreModelVersion:
     return get_object_or_404(
         ScoreModelVersion.objects.select_related("model__segment"), pk=version_id, status=ScoreModelVersion.Status.DRAFT
     )
@@ -102,7 +102,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 @login_required
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     _require(request, *READERS)
-    draft = _draft_for_user(request, version_id)
+    draft = _draft(version_id)
     data = preview_build(draft=draft, now=timezone.now())
     backtests = {
         key: (report, report_rows(report)) if report else None for key, report in data["backtest"].items()
@@ -120,9 +120,13 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 def publish(request: HttpRequest, version_id: int) -> HttpResponse:
     _require(request, Role.OPS)
-    draft = _draft_for_user(request, version_id)
+    draft = _draft(version_id)
     from scoring.versions import version_publish  # the engine helper's module
 
-    version_publish(version=draft, actor=request.user, now=timezone.now())
+    try:
+        version_publish(version=draft, actor=request.user, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("scoring:preview", version_id=draft.pk)
     messages.success(request, f"Published {draft.model} v{draft.number}; scores are being recomputed under it.")
     return redirect("scoring:validation")
