@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from scoring.audit import AuditedAdminMixin, ReadOnlyAdmin
 from scoring.models import (
@@ -111,6 +112,7 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "model"]
     search_fields = ["model__name", "notes"]
     inlines = [CategoryWeightInline, SignalWeightInline]
+    actions = ["clone_as_draft", "publish"]
     readonly_fields = ["status", "created_by", "created_at", "published_by", "published_at"]
     fields = [
         "model", "number", "status", "green_threshold", "yellow_threshold", "hold_days",
@@ -131,6 +133,30 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="Clone as new draft", permissions=["add"])
+    def clone_as_draft(self, request, queryset):
+        from scoring.versions import version_clone_as_draft
+
+        for version in queryset.select_related("model"):
+            draft = version_clone_as_draft(version=version, actor=request.user)
+            self.message_user(request, f"Created {draft} from v{version.number}.", messages.SUCCESS)
+
+    @admin.action(description="Publish (retires the current version, recomputes its accounts)", permissions=["change"])
+    def publish(self, request, queryset):
+        from scoring.versions import version_publish
+
+        if queryset.count() != 1:
+            self.message_user(request, "Publish one version at a time.", messages.ERROR)
+            return
+        version = queryset.get()
+        try:
+            version_publish(version=version, actor=request.user, now=timezone.now())
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, f"Published {version.model} v{version.number}; its accounts are being recomputed.",
+                          messages.SUCCESS)
 
 
 @admin.register(Observation)

@@ -20,7 +20,10 @@ from accounts.models import Account
 from scoring import selectors
 from scoring.engine import (
     AccountResult,
+    History,
     ModelSpec,
+    PriorState,
+    SeriesAggregator,
     compute_account,
     describe_change,
 )
@@ -200,6 +203,60 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
     return RecomputeResult(account_ids=ids, changes=changes, scores={s.account_id: s for s in scores})
 
 
+def _backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
+                    days: int) -> RecomputeResult:
+    """Rebuild ``days`` daily snapshots ending at ``now`` from raw observations (prefix sums, in memory)."""
+    versions = _route(chunk, routing)
+    ids = list(versions)
+    signals = _signals_of([specs[v] for v in set(versions.values())])
+    if not ids or not signals:
+        return RecomputeResult()
+    day = dt.timedelta(days=1)
+    start = now - (days - 1) * day
+    horizon = max(s.horizon_days for s in signals) * day
+    raw = selectors.raw_observations(
+        account_ids=ids, signal_ids=[s.id for s in signals], since=start - horizon, until=now
+    )
+    by_id = {s.id: s for s in signals}
+    series = {key: SeriesAggregator(by_id[key[1]], obs, ref=now) for key, obs in raw.items()}
+    overrides = selectors.overrides_for(ids, start)
+    first_day, last_day = timezone.localdate(start), timezone.localdate(now)
+    prior: dict[int, PriorState | None] = {}
+    baseline: dict[int, dict | None] = {}
+    past: dict[int, dict[dt.date, float]] = {aid: {} for aid in ids}
+    results: dict[int, AccountResult] = {}
+    snapshots, changes = [], []
+    for k in range(days - 1, -1, -1):
+        as_of = now - k * day
+        today = timezone.localdate(as_of)
+        for aid in ids:
+            spec = specs[versions[aid]]
+            mine = past[aid]
+            peak = max((mine[today - d * day] for d in range(1, spec.rapid_decline_days + 1)
+                        if today - d * day in mine), default=None)
+            history = History(past={d: mine[today - d * day] for d in (7, 30, 60, 90) if today - d * day in mine},
+                              peak=peak)
+            aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
+            r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=today, prior=prior.get(aid),
+                                history=history, overrides=overrides.get(aid, ()))
+            mine[today] = r.score
+            snapshots.append(_snapshot(aid, today, r))
+            change = _change(aid, today, baseline.get(aid), r)
+            if change is not None:
+                changes.append(change)
+            prior[aid] = PriorState(tier=r.tier, tier_since=r.tier_since, pending_tier=r.pending_tier,
+                                    pending_since=r.pending_since)
+            baseline[aid] = _baseline_of(r)
+            results[aid] = r
+    with transaction.atomic():
+        # A rebuild: entries of the range that the new history does not repeat go.
+        ScoreChange.objects.filter(account_id__in=ids, date__gte=first_day, date__lte=last_day).delete()
+        scores = _write(results=results, snapshots=snapshots, changes=changes, now=now)
+    return RecomputeResult(
+        account_ids=ids, changes=[c for c in changes if c.date == last_day], scores={s.account_id: s for s in scores}
+    )
+
+
 def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
     progress: Progress | None = None,
@@ -207,7 +264,9 @@ def scores_recompute(
     """Recompute the given accounts (None: every active account) as of ``now``.
 
     backfill_days=N rebuilds the last N days of history (one snapshot a day,
-    hysteresis and change log running forward) before writing today's state.
+    hysteresis and change log running forward from no state, existing change-log
+    entries of that range replaced). Its ``changes`` are only those dated today,
+    so triggers never act on the past.
     """
     if account_ids is None:
         ids = list(Account.objects.filter(status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True))
@@ -218,9 +277,14 @@ def scores_recompute(
     if not ids or not specs:
         return result
     size = settings.RECOMPUTE_CHUNK_SIZE
+    if backfill_days > 0:
+        size = min(size, BACKFILL_CHUNK_SIZE)
     done = 0
     for chunk in _chunks(ids, size):
-        part = _recompute_chunk(chunk, specs, routing, now)
+        if backfill_days > 0:
+            part = _backfill_chunk(chunk, specs, routing, now, backfill_days)
+        else:
+            part = _recompute_chunk(chunk, specs, routing, now)
         result.account_ids += part.account_ids
         result.changes += part.changes
         result.scores.update(part.scores)

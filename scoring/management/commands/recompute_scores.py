@@ -1,0 +1,64 @@
+"""manage.py recompute_scores [--account EXTERNAL_ID ...] [--all] [--backfill-days N]"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from accounts.models import Account
+from scoring.services import scores_recompute
+
+
+class ProgressBar:
+    """A one-line progress bar on the command's stderr (redrawn in place on a terminal)."""
+
+    def __init__(self, stream, label: str, width: int = 30):
+        self.stream, self.label, self.width = stream, label, width
+        self.started = time.monotonic()
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def update(self, done: int, total: int) -> None:
+        filled = self.width * done // max(total, 1)
+        bar = "#" * filled + "-" * (self.width - filled)
+        line = f"{self.label} [{bar}] {done}/{total} {time.monotonic() - self.started:.1f}s"
+        self.stream.write(("\r" + line) if self.tty else line + "\n", ending="")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n", ending="")
+            self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Recompute health scores now (optionally rebuilding the last N days of daily history)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--account", action="append", default=[], metavar="EXTERNAL_ID",
+                            help="Account external id; repeat for several.")
+        parser.add_argument("--all", action="store_true", help="Every active account.")
+        parser.add_argument("--backfill-days", type=int, default=0, metavar="N",
+                            help="Rebuild one snapshot a day for the last N days from the observations.")
+
+    def handle(self, *args, account: list[str], all: bool, backfill_days: int, **options):
+        if bool(account) == bool(all):
+            raise CommandError("Give either --all or one or more --account EXTERNAL_ID.")
+        if backfill_days < 0:
+            raise CommandError("--backfill-days must be 0 or more.")
+        ids = None
+        if account:
+            found = dict(Account.objects.filter(external_id__in=account).values_list("external_id", "pk"))
+            unknown = sorted(set(account) - set(found))
+            if unknown:
+                raise CommandError(f"Unknown account external id(s): {', '.join(unknown)}")
+            ids = list(found.values())
+        bar = ProgressBar(self.stderr, "backfill" if backfill_days else "scores")
+        started = time.monotonic()
+        result = scores_recompute(account_ids=ids, now=timezone.now(), backfill_days=backfill_days, progress=bar.update)
+        bar.close()
+        self.stdout.write(
+            f"Recomputed {len(result.account_ids)} account(s) in {time.monotonic() - started:.1f}s; "
+            f"{len(result.changes)} change-log entr{'y' if len(result.changes) == 1 else 'ies'} today."
+        )
