@@ -182,6 +182,12 @@ _ZENDESK_STATUS = {
 _ZENDESK_CSAT = {"good": 100.0, "bad": 0.0}
 
 
+def _zendesk_agent_url(api_url: str) -> str:
+    """The agent-facing page for a Tickets API URL (…/api/v2/tickets/123.json → …/agent/tickets/123)."""
+    match = re.match(r"^(https://[^/]+)/api/v2/tickets/(\d+)\.json$", api_url)
+    return f"{match[1]}/agent/tickets/{match[2]}" if match else api_url
+
+
 def zendesk_ticket_parse(payload: Any) -> TicketData:
     payload = _obj(payload, "body")
     ticket = _obj(payload.get("ticket", payload), "ticket")
@@ -201,7 +207,7 @@ def zendesk_ticket_parse(payload: Any) -> TicketData:
             csat=_ZENDESK_CSAT.get(_text(rating.get("score"), 20).lower()),
             opened_at=_when(ticket.get("created_at"), "ticket.created_at"),
             updated_at=_when(ticket.get("updated_at"), "ticket.updated_at"),
-            url=_url(ticket.get("link")) or _url(ticket.get("url")),
+            url=_url(ticket.get("link")) or _zendesk_agent_url(_url(ticket.get("url"))),
             raw=payload,
         )
     )

@@ -62,7 +62,7 @@ class AccountUpsertApi(BaseApi):
         try:
             account, created = account_upsert(external_id=external_id, data=serializer.validated_data)
         except AccountInputError as exc:
-            raise exceptions.ValidationError(exc.errors) from None
+            raise exceptions.ValidationError({k: [v] for k, v in exc.errors.items()}) from None
         return Response(
             AccountOutputSerializer(account).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -156,7 +156,7 @@ class OutcomeCreateApi(BaseApi):
         try:
             outcome, created = outcome_record(account=account, **data)
         except IntegrityError:
-            raise exceptions.ValidationError({"date": "Conflicting outcome for this account and date."}) from None
+            raise exceptions.ValidationError({"date": ["Conflicting outcome for this account and date."]}) from None
         outcome.created = created
         return Response(
             self.OutputSerializer(outcome).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from support.models import ApiToken
+from tests.api.samples import COMPONENTS
 from tests.factories import AccountFactory
 
 
@@ -58,3 +59,22 @@ def make_client():
 @pytest.fixture
 def acme(scoring_setup):
     return AccountFactory(external_id="acme", name="Acme Inc")
+
+
+
+
+@pytest.fixture
+def scored():
+    """Create an AccountScore shaped per the shared components contract."""
+    import datetime as dt
+
+    from scoring.models import AccountScore, ScoreModelVersion
+
+    def make(account, *, score=43.2, tier="red", trend="gradual_decline", components=None):
+        return AccountScore.objects.create(
+            account=account, score=score, raw_tier=tier, tier=tier, trend=trend, delta_7=-3.0, delta_30=-12.5,
+            delta_90=None, model_version=ScoreModelVersion.objects.get(status="published"),
+            computed_at=dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC), components=components or COMPONENTS,
+        )  # fmt: skip
+
+    return make
