@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+
+from scoring.models import Observation
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+
+GOOD = """account,signal,value,observed_at,key
+acme,weekly_logins,12,2026-11-18T00:00:00Z,
+acme,nps,30,2026-11-18,survey-1
+acme,payment_health,100,2026-11-19T00:00:00+00:00,
+"""
+
+MIXED = """account,signal,value,observed_at
+acme,weekly_logins,12,2026-11-18T00:00:00Z
+nope,weekly_logins,3,2026-11-18T00:00:00Z
+acme,no_such,3,2026-11-18T00:00:00Z
+acme,nps,lots,2026-11-18T00:00:00Z
+acme,nps,5,2027-01-01T00:00:00Z
+acme,nps,nan,someday
+"""
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "obs.csv"
+    path.write_text(text)
+    return path
+
+
+def run(path, *args):
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_observations", str(path), *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return None, out.getvalue(), err.getvalue(), str(exc)
+    return True, out.getvalue(), err.getvalue(), ""
+
+
+def test_it_imports_a_valid_file_and_replays_as_duplicates(tmp_path, acme):
+    path = write(tmp_path, GOOD)
+    ok, out, _, _ = run(path)
+    assert ok and "Imported 3 new observation(s) from 3 row(s); 0 already present." in out
+    assert Observation.objects.filter(source="csv").count() == 3
+    assert Observation.objects.filter(idempotency_key="survey-1").exists()
+    ok, out, _, _ = run(path)
+    assert "Imported 0 new observation(s) from 3 row(s); 3 already present." in out
+    assert Observation.objects.count() == 3
+
+
+def test_it_reports_every_bad_row_by_line_and_column_and_imports_nothing(tmp_path, acme):
+    ok, _, err, message = run(write(tmp_path, MIXED))
+    assert ok is None
+    assert err.splitlines() == [
+        "line 3, column account: unknown account 'nope'",
+        "line 4, column signal: unknown signal 'no_such'",
+        "line 5, column value: must be a number, got 'lots'",
+        "line 6, column observed_at: is in the future (more than 5 minutes ahead)",
+        "line 7, column observed_at: must be an ISO 8601 date-time, got 'someday'",
+        "line 7, column value: must be a finite number (no NaN or infinity)",
+    ]
+    assert message == f"6 error(s) in {tmp_path / 'obs.csv'}; nothing was imported."
+    assert Observation.objects.count() == 0
+
+
+def test_it_validates_without_storing_on_dry_run(tmp_path, acme):
+    ok, out, _, _ = run(write(tmp_path, GOOD), "--dry-run")
+    assert ok and "Would import 3 new observation(s)" in out
+    assert Observation.objects.count() == 0
+
+
+def test_it_reports_missing_columns_on_line_one(tmp_path, acme):
+    _, _, err, _ = run(write(tmp_path, "account,value\nacme,1\n"))
+    assert err.splitlines() == [
+        "line 1, column observed_at: required column is missing from the header",
+        "line 1, column signal: required column is missing from the header",
+    ]
+
+
+def test_it_shows_a_progress_bar_for_large_files(tmp_path, acme):
+    rows = [f"acme,weekly_logins,{i % 30},{(NOW - dt.timedelta(minutes=i)).isoformat()}" for i in range(6000)]
+    ok, out, err, _ = run(write(tmp_path, "account,signal,value,observed_at\n" + "\n".join(rows) + "\n"))
+    assert ok and "Imported 6000 new observation(s)" in out
+    assert "validate [##############################] 6000/6000 (100%)" in err
+    assert "import   [#########################.....] 5000/6000 (83%)" in err
+    assert Observation.objects.count() == 6000
+
+
+def upload(text: str, **extra):
+    return {"file": SimpleUploadedFile("obs.csv", text.encode(), content_type="text/csv"), **extra}
+
+
+def test_it_imports_through_the_admin_page(client, ops, acme):
+    client.force_login(ops)
+    response = client.post("/imports/observations/", upload(GOOD))
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/scoring/observation/"
+    assert Observation.objects.count() == 3
+
+
+def test_it_lists_errors_on_the_admin_page_and_imports_nothing(client, ops, acme):
+    client.force_login(ops)
+    response = client.post("/imports/observations/", upload(MIXED))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "6 problems — nothing was imported" in html
+    assert "<td>3</td><td>account</td><td>unknown account &#x27;nope&#x27;</td>" in html
+    assert Observation.objects.count() == 0
+    dry = client.post("/imports/observations/", upload(GOOD, dry_run="on"))
+    assert "Dry run: all 3 rows valid" in dry.content.decode()
+    assert Observation.objects.count() == 0
+
+
+def test_it_links_the_import_page_from_the_observation_changelist(client, ops):
+    client.force_login(ops)
+    assert 'href="/imports/observations/"' in client.get("/admin/scoring/observation/").content.decode()
+
+
+def test_it_restricts_the_admin_page_to_staff_with_permission(client, personas):
+    client.force_login(personas["support"])  # not staff
+    assert client.get("/imports/observations/").status_code == 302  # to the admin login
+    staff = personas["manager"]
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    assert client.get("/imports/observations/").status_code == 403
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(Permission.objects.get(codename="add_observation"))
+    client.force_login(staff)
+    assert client.get("/imports/observations/").status_code == 200
