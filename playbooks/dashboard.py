@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateTimeField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -138,14 +138,15 @@ def intervention_outcome(*, accounts, today: dt.date) -> dict:
     )
     first_recovery = (
         ScoreSnapshot.objects.filter(
-            account=OuterRef("pk"), tier__in=[Tier.YELLOW, Tier.GREEN], date__gt=TruncDate(OuterRef("first_done"))
+            account=OuterRef("pk"), tier__in=[Tier.YELLOW, Tier.GREEN], date__gt=OuterRef("first_done_day")
         )
         .order_by("date")
         .values("date")[:1]
     )
     rows = list(
-        accounts.annotate(first_done=Subquery(first_done))
+        accounts.annotate(first_done=Subquery(first_done, output_field=DateTimeField()))
         .filter(first_done__isnull=False)
+        .annotate(first_done_day=TruncDate("first_done"))
         .annotate(recovered_on=Subquery(first_recovery))
         .values("pk", "first_done", "recovered_on")
     )

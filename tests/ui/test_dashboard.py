@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from playbooks.dashboard import dashboard_data
+from scoring.models import ScoreChange, ScoreSnapshot
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def world(alice, bob, team, make_score, make_task, scoring_setup):
+    now = timezone.now()
+    today = timezone.localdate(now)
+    v = scoring_setup.version
+
+    def acct(name, score, arr, renew_in, owner=alice):
+        account = AccountFactory(name=name, owner=owner, team=team, arr=arr, renewal_date=today + dt.timedelta(days=renew_in))
+        make_score(account, score)
+        return account
+
+    a = acct("A", 30, 100000, 10)
+    b = acct("B", 60, 50000, 45)
+    c = acct("C", 90, 200000, 80, owner=bob)
+    d = acct("D", 40, 20000, 200)
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    for account in (a, b):
+        ScoreSnapshot.objects.create(account=account, date=last_month_end, score=60, raw_tier="yellow", tier="yellow", model_version=v)
+    ScoreChange.objects.create(account=a, date=today - dt.timedelta(days=2), from_score=55, to_score=30, from_tier="yellow",
+                               to_tier="red", tier_changed=True, model_version=v, summary="−25: logins −25")
+    ScoreChange.objects.create(account=c, date=today - dt.timedelta(days=10), from_score=70, to_score=80, from_tier="yellow",
+                               to_tier="green", tier_changed=True, model_version=v, summary="old news")
+    # Tasks: alice has 2 live (1 overdue), bob 1, the team queue 1.
+    make_task(a, assignee=alice, due_in_hours=-4)
+    make_task(b, assignee=alice, due_in_hours=20)
+    make_task(c, assignee=bob, due_in_hours=20)
+    make_task(d, assignee=None, due_in_hours=20)
+    # Interventions on red accounts: A recovered 30 days after, D never did, B's 60 days are still running.
+    make_task(a, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=70))
+    ScoreSnapshot.objects.create(account=a, date=today - dt.timedelta(days=40), score=55, raw_tier="yellow", tier="yellow", model_version=v)
+    make_task(d, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=80))
+    make_task(b, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=10))
+    return {"a": a, "c": c}
+
+
+def test_it_computes_tier_shares_now_and_last_month(manager, world):
+    data = dashboard_data(user=manager, now=timezone.now())
+    now = {cell["tier"]: cell for cell in data["current"]["tiers"]}
+    assert (now["red"]["count"], now["yellow"]["count"], now["green"]["count"]) == (2, 1, 1)
+    assert now["red"]["share"] == 0.5 and now["red"]["arr"] == Decimal("120000")
+    assert now["red"]["arr_share"] == pytest.approx(120000 / 370000)
+    last = {cell["tier"]: cell for cell in data["distribution"][-2]["tiers"]}
+    assert last["yellow"]["share"] == 1.0 and last["yellow"]["arr"] == Decimal("150000")
+    assert [p["total"] for p in data["distribution"][:-2]] == [0, 0, 0, 0, 0]
+
+
+def test_it_sums_arr_at_risk_by_renewal_window_and_tier(manager, world):
+    risk = dashboard_data(user=manager, now=timezone.now())["risk"]
+    table = [{c["tier"]: c["arr"] for c in row["cells"]} | {"at_risk": row["at_risk"]} for row in risk]
+    assert table == [
+        {"red": Decimal("100000"), "yellow": 0, "green": 0, "at_risk": Decimal("100000")},
+        {"red": 0, "yellow": Decimal("50000"), "green": 0, "at_risk": Decimal("50000")},
+        {"red": 0, "yellow": 0, "green": Decimal("200000"), "at_risk": 0},
+    ]
+
+
+def test_it_counts_workload_per_assignee(manager, world, alice, bob):
+    workload = {row["name"]: (row["open"], row["overdue"]) for row in dashboard_data(user=manager, now=timezone.now())["workload"]}
+    assert workload == {"alice": (2, 1), "bob": (1, 0), "Unassigned (team queues)": (1, 0)}
+
+
+def test_it_lists_this_weeks_tier_changes_only(manager, world):
+    changes = dashboard_data(user=manager, now=timezone.now())["tier_changes"]
+    assert [c.summary for c in changes] == ["−25: logins −25"]
+
+
+def test_it_measures_the_share_of_treated_red_accounts_that_recovered_in_60_days(manager, world):
+    assert dashboard_data(user=manager, now=timezone.now())["outcome"] == {
+        "treated": 2, "recovered": 1, "pending": 1, "share": 0.5,
+    }
+
+
+def test_it_renders_the_page_with_svg_bars(client, manager, world):
+    client.force_login(manager)
+    response = client.get(reverse("playbooks:dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "−25: logins −25" in html and "old news" not in html
+    assert "1 of 2 red accounts recovered in 60 d" in html
+    start = html.index('<svg class="chart bars"')
+    svg = ET.fromstring(html[start:html.index("</svg>", start) + 6])
+    shares = [float(r.get("data-share")) for r in svg.findall(f"{SVG}rect") if r.get("class") == "bar bar-red"]
+    assert shares == [0.5]  # only "Now" has red accounts; last month was all yellow
+
+
+@pytest.mark.parametrize("who", ["alice", "support", "nobody"])
+def test_it_is_for_managers_only(client, personas, who):
+    client.force_login(personas[who])
+    assert client.get(reverse("playbooks:dashboard")).status_code == 403
+
+
+def test_it_opens_for_ops(client, ops, world):
+    client.force_login(ops)
+    assert client.get(reverse("playbooks:dashboard")).status_code == 200
