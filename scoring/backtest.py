@@ -360,6 +360,7 @@ def backtest_report(data: BacktestInput) -> dict:
         "renewal_by_tier": renewal_by_tier(outcomes, data.timelines),
         "renewal_by_band": renewal_by_band(outcomes, data.timelines),
         "auc": auc_at(outcomes, data.timelines),
+        "auc_by_horizon": {n: auc_at(outcomes, data.timelines, at=n) for n in HORIZONS},
         "intervention_success": intervention_success(data.timelines, data.interventions, **window),
     }
 

@@ -151,6 +151,13 @@ class SignalEvidence:
         return (self.retained_deteriorated + 1) / (self.retained_total + 2)
 
     @property
+    def excess(self) -> float:
+        """Share of churned minus share of retained accounts where it deteriorated (−1..1)."""
+        churned = self.churned_deteriorated / self.churned_total if self.churned_total else 0.0
+        retained = self.retained_deteriorated / self.retained_total if self.retained_total else 0.0
+        return churned - retained
+
+    @property
     def lift(self) -> float:
         """How many times more often the signal deteriorated before churn (Laplace-smoothed)."""
         return self.churned_rate / self.retained_rate
@@ -163,6 +170,7 @@ class SignalEvidence:
             "retained_deteriorated": self.retained_deteriorated,
             "retained_total": self.retained_total,
             "lift": round(self.lift, 3),
+            "excess": round(self.excess, 4),
             "current_share": round(self.current_share, 4),
             "suggested_share": round(self.suggested_share, 4),
         }
@@ -201,9 +209,13 @@ def suggest_weights(
 
     ``cases``: one per outcome, (churned?, {signal key: (sub-score 90 days before,
     sub-score 14 days before)}). Retained cases are renewals and expansions.
-    Strength = max(lift − 1, 0); shares ∝ strength, then every signal is lifted to a
-    floor of ``floor_fraction`` × an equal share: share = floor + (1 − n·floor) · strength/Σ.
-    With no signal above lift 1 the current shares are kept.
+    Strength = max(excess, 0): how much more often (in share of accounts) the signal
+    deteriorated before churn than before a renewal — the guides' "count how often it
+    deteriorated in churned accounts" with the retained accounts' rate as the baseline, so a
+    signal that falls for everyone (days to renewal) earns nothing. The smoothed lift (ratio)
+    is reported as evidence but not used: it over-rewards rare signals (3 of 75 vs 18 of 34).
+    Shares ∝ strength, then every signal is lifted to a floor of ``floor_fraction`` × an equal
+    share: share = floor + (1 − n·floor) · strength/Σ. No positive strength: current shares kept.
     """
     evidence = {key: SignalEvidence(key, current_share=share) for key, share in current_shares.items()}
     churned = retained = 0
@@ -221,7 +233,7 @@ def suggest_weights(
                 ev.retained_total += 1
                 ev.retained_deteriorated += flag
     suggestion = Suggestion(list(evidence.values()), churned, retained, minimum)
-    strengths = {key: max(ev.lift - 1.0, 0.0) for key, ev in evidence.items()}
+    strengths = {key: max(ev.excess, 0.0) for key, ev in evidence.items()}
     total = sum(strengths.values())
     n = len(evidence)
     floor = floor_fraction / n if n else 0.0

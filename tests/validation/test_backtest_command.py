@@ -23,7 +23,8 @@ def test_it_prints_the_report_as_json(mini):
     data = json.loads(_run("--json"))
 
     assert set(data) >= {"period", "mode", "version", "outcomes", "recall", "precision", "lead_time",
-                         "renewal_by_tier", "renewal_by_band", "auc", "intervention_success", "suggested_weights"}
+                         "renewal_by_tier", "renewal_by_band", "auc", "auc_by_horizon", "intervention_success",
+                         "suggested_weights"}
     assert data["mode"] == "recorded" and data["version"] is None
     assert data["outcomes"] == {"churned": 10, "renewed": 10}
     assert set(data["recall"]) == {"90", "60", "30", "14"}
@@ -36,6 +37,7 @@ def test_it_prints_the_report_as_json(mini):
     assert set(data["renewal_by_tier"]["green"]) == {"figure", "expected", "meets"}
     assert len(data["renewal_by_band"]) == 10
     assert set(data["auc"]) == {"value", "positives", "negatives", "enough"}
+    assert set(data["auc_by_horizon"]) == {"90", "60", "30", "14"}
     assert set(data["intervention_success"]) == FIGURE_KEYS
     # 90 days before: every account scored 80 (green); 10 of 20 renewed.
     assert data["renewal_by_tier"]["green"]["figure"] == {"numerator": 10, "denominator": 20, "value": 0.5, "enough": True}

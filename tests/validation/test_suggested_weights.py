@@ -27,7 +27,10 @@ def test_it_gives_the_largest_weight_to_the_signal_that_predicts_churn():
     assert by_key["x"].lift == pytest.approx(5.0)
     assert by_key["y"].lift == pytest.approx(1.0)
     assert by_key["z"].lift == pytest.approx(0.6)
-    # Strength max(lift − 1, 0): only x. Floor = 0.25 / 3; x = floor + 0.75 · 1.
+    # Strength = max(share churned − share retained, 0): x 0.9 − 0.1 = 0.8; y 0; z −0.2 → 0.
+    assert by_key["x"].excess == pytest.approx(0.8)
+    assert by_key["z"].excess == pytest.approx(-0.2)
+    # Only x has strength. Floor = 0.25 / 3; x = floor + 0.75 · 1.
     assert by_key["x"].suggested_share == pytest.approx(1 / 12 + 0.75)
     assert by_key["y"].suggested_share == pytest.approx(1 / 12)
     assert by_key["z"].suggested_share == pytest.approx(1 / 12)
@@ -37,13 +40,13 @@ def test_it_gives_the_largest_weight_to_the_signal_that_predicts_churn():
     assert result.enough
 
 
-def test_it_shares_weight_in_proportion_to_lift_above_one():
+def test_it_shares_weight_in_proportion_to_the_excess_deterioration_rate():
     cases = _cases(churned={"x": 9, "y": 5, "z": 0}, retained={"x": 1, "y": 1, "z": 0})
     result = {ev.key: ev for ev in suggest_weights(cases, {"x": 0.5, "y": 0.3, "z": 0.2}).signals}
-    # x: lift 5 → strength 4; y: (6/12)/(2/12) = 3 → 2; z: 1/12 ÷ 1/12 = 1 → 0 (floor only).
+    # x: 0.9 − 0.1 = 0.8; y: 0.5 − 0.1 = 0.4; z: 0 − 0 = 0 (floor only) → x : y = 2 : 1.
     floor = 0.25 / 3
-    assert result["x"].suggested_share == pytest.approx(floor + 0.75 * 4 / 6)
-    assert result["y"].suggested_share == pytest.approx(floor + 0.75 * 2 / 6)
+    assert result["x"].suggested_share == pytest.approx(floor + 0.75 * 2 / 3)
+    assert result["y"].suggested_share == pytest.approx(floor + 0.75 * 1 / 3)
     assert result["z"].suggested_share == pytest.approx(floor)
 
 

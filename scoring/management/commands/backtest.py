@@ -89,11 +89,13 @@ class Command(BaseCommand):
         auc = r["auc"]
         out(f"ROC AUC at 90 days: {auc['value'] if auc['enough'] else 'too few'} "
             f"({auc['positives']} churned, {auc['negatives']} other)")
+        out("ROC AUC by horizon: " + ", ".join(
+            f"{n} d {a['value'] if a['enough'] else 'too few'}" for n, a in r["auc_by_horizon"].items()))
         out(f"Intervention success (60 days): {_pct(r['intervention_success'])}")
         for s in r["suggested_weights"]:
             out(f"Suggested weights for {s['version']['label']} ({s['churned_cases']} churned, "
                 f"{s['retained_cases']} retained{'' if s['enough'] else ', too few to apply'}):")
             for ev in s["signals"]:
                 out(f"  {ev['key']:<24} {ev['churned_deteriorated']:>3}/{ev['churned_total']:<3} vs "
-                    f"{ev['retained_deteriorated']:>3}/{ev['retained_total']:<3} lift {ev['lift']:.2f}  "
+                    f"{ev['retained_deteriorated']:>3}/{ev['retained_total']:<3} {100 * ev['excess']:+4.0f} pts lift {ev['lift']:5.2f}  "
                     f"{100 * ev['current_share']:5.1f}% → {100 * ev['suggested_share']:5.1f}%")
