@@ -15,6 +15,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -284,7 +285,8 @@ def _round_to_total(values: Sequence[float], total: float) -> list[float]:
 
 
 def _fmt(value: float) -> str:
-    text = f"{value:,.1f}".rstrip("0").rstrip(".")
+    """One decimal, half up on the shown (2-decimal) value: 6.35 → "6.4", 4.0 → "4"."""
+    text = f"{Decimal(str(value)).quantize(Decimal('0.1'), ROUND_HALF_UP):,}".rstrip("0").rstrip(".")
     return text.replace("-", MINUS)
 
 
