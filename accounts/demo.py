@@ -60,6 +60,8 @@ class SimAccount:
     champion_change_day: int | None = None
     sends_nps: bool = True
     owner_index: int = 0
+    # Ages in days of the tickets open at the end of the previous simulated day.
+    open_ticket_ages: list[int] = field(default_factory=list)
 
 
 def _clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
@@ -180,6 +182,16 @@ def _decide_outcomes(rng: random.Random, acct: SimAccount, meta: dict, days: int
         acct.renewal_date = first_day + dt.timedelta(days=day + 365)
 
 
+def _poisson(rng: random.Random, lam: float) -> int:
+    """Knuth's method; fine for the small rates used here."""
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
 def signal_values(rng: random.Random, acct: SimAccount, day: int, today_index: int) -> dict[str, float | None]:
     """The observations of one account on one day; None means nothing observed that day."""
     h = acct.health[day]
@@ -190,10 +202,14 @@ def signal_values(rng: random.Random, acct: SimAccount, day: int, today_index: i
     # "no login in 14 days" rule reads.
     values["weekly_logins"] = None if silent else round(max(0.0, 26 * h + rng.gauss(0, 2)), 1)
     values["core_feature_adoption"] = round(_clamp(8 + 75 * h + rng.gauss(0, 2), 0, 100), 1) if day % 7 == 0 else None
-    lam = 0.3 + 6.5 * (1 - h) ** 1.5
-    open_tickets = max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    values["open_tickets"] = float(open_tickets)
-    values["ticket_age_days"] = round(1 + 24 * (1 - h) * rng.uniform(0.5, 1.0), 1) if open_tickets else 0.0
+    # Tickets persist: each day some open ones are solved (healthier accounts get
+    # answers faster) and new ones arrive (unhealthier accounts file more).
+    resolve_p = 0.3 + 0.35 * h
+    ages = [age + 1 for age in acct.open_ticket_ages if rng.random() > resolve_p]
+    ages += [0] * _poisson(rng, 0.08 + 2.4 * (1 - h) ** 1.5)
+    acct.open_ticket_ages = ages
+    values["open_tickets"] = float(len(ages))
+    values["ticket_age_days"] = float(max(ages, default=0))
     values["nps"] = (
         round(max(-100, min(100, -60 + 120 * h + rng.gauss(0, 12))))
         if acct.sends_nps and day % 30 == acct.index % 30

@@ -110,3 +110,25 @@ def test_it_is_deterministic():
         (a.name, a.archetype, a.outcomes, a.health[-1]) for a in two
     ]
     assert [a.name for a in one] != [a.name for a in other]
+
+
+def test_it_computes_the_score_history_with_tasks_on_their_days(db):
+    """A small book, scored: a snapshot a day per live account, nothing after churn, tasks dated in the replay."""
+    from playbooks.models import Task
+    from scoring.models import AccountScore, ScoreSnapshot
+
+    days = 60
+    call_command("seed_demo", "--accounts", "40", "--days", str(days), stdout=StringIO(), stderr=StringIO())
+    today = timezone.localdate()
+    for account in Account.objects.all():
+        dates = list(ScoreSnapshot.objects.filter(account=account).values_list("date", flat=True))
+        churn = account.outcomes.filter(kind="churned").first()
+        last = churn.date if churn else today
+        assert max(dates) == last, account
+        assert len(dates) == len(set(dates)) == (last - (today - dt.timedelta(days=days - 1))).days + 1
+    for score in AccountScore.objects.all()[:20]:
+        total = sum(s["contribution"] for s in score.components["signals"])
+        assert abs(total - score.components["raw_score"]) <= 0.01
+    created_days = {t.created_at.date() for t in Task.objects.all()}
+    assert len(created_days) > 3, "tasks should be opened on the simulated days, not all today"
+    assert min(created_days) >= today - dt.timedelta(days=30)

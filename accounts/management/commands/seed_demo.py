@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.demo import FIRST_NAMES, LAST_NAMES, SimAccount, signal_values, simulate_book
 from accounts.models import Account, AccountDomain, Contact, Outcome, Team
 from accounts.roles import Role
-from playbooks.models import Playbook, PlaybookStep, RuleCondition
+from playbooks.models import Notification, Playbook, PlaybookStep, RuleCondition, Task
 from scoring.models import (
     CategoryWeight,
     Observation,
@@ -36,6 +36,8 @@ from scoring.standard import (
 )
 
 DEMO_PASSWORD = "demo"
+# The last days are replayed one at a time with the playbook triggers.
+REPLAY_DAYS = 60
 CSMS = [("csm", "Casey", "Morgan"), ("priya", "Priya", "Shah"), ("marco", "Marco", "Bianchi")]
 
 # The seed guides' tier playbooks, plus decline and renewal-risk rules.
@@ -147,7 +149,7 @@ class Command(BaseCommand):
             self._outcomes(book, account_rows, today, days)
             self._tickets(book, account_rows, today, seed)
         if not no_scores:
-            self._scores(account_rows, today, days, err)
+            self._scores(book, account_rows, today, days, err)
         self._summary(book, time.monotonic() - started)
 
     # -- steps -------------------------------------------------------------
@@ -305,6 +307,7 @@ class Command(BaseCommand):
         )
 
     def _tickets(self, book, accounts, today: dt.date, seed: int) -> None:
+        """The tickets open today: exactly those the simulation left open, with their ages."""
         from support.models import Ticket
 
         rng = random.Random(seed * 31)
@@ -315,47 +318,102 @@ class Command(BaseCommand):
         for a in book:
             if a.churn_day is not None:
                 continue
-            h = a.health[-1]
-            count = max(0, round(rng.gauss(0.3 + 5 * (1 - h) ** 1.5, 0.8)))
-            for i in range(count):
-                opened = now - dt.timedelta(days=rng.uniform(0.2, 3 + 20 * (1 - h)))
+            for i, age in enumerate(a.open_ticket_ages):
+                opened = now - dt.timedelta(days=age, hours=rng.uniform(1, 20))
                 tickets.append(Ticket(
                     source=rng.choice(["zendesk", "intercom", "freshdesk"]), external_id=f"{a.index}-{i}",
                     account=accounts[a.index], requester_email=f"user{i}@{a.domain}", subject=rng.choice(subjects),
-                    status=rng.choice(["open", "open", "pending"]), priority=rng.choice(["normal", "high", "urgent"]),
-                    escalated=h < 0.35 and rng.random() < 0.5, opened_at=opened, updated_at=opened + dt.timedelta(hours=2),
+                    status="pending" if rng.random() < 0.3 else "open", priority=rng.choice(["normal", "high", "urgent"]),
+                    escalated=age > 10 and rng.random() < 0.5, opened_at=opened,
+                    updated_at=min(now, opened + dt.timedelta(hours=rng.uniform(1, 48))),
                 ))
         Ticket.objects.bulk_create(tickets)
         self.stdout.write(f"  {len(tickets)} open support tickets")
 
-    def _scores(self, accounts: dict[int, Account], today: dt.date, days: int, err) -> None:
-        try:
-            from scoring.services import scores_recompute
-        except ImportError:
-            self.stdout.write("  (scoring engine not installed: no score history computed)")
-            return
-        ids = sorted(a.pk for a in accounts.values())
-        # History up to a week ago, then the last seven days one by one with the
-        # playbook triggers, so the queue holds tasks opened on the days they were due.
-        replay = 7
-        now = timezone.now()
-        self._step(f"score history: {days - replay} days backfilled")
-        progress = Progress(err, "history", days)
-        scores_recompute(
-            account_ids=ids, now=now - dt.timedelta(days=replay), backfill_days=days - replay,
-            progress=lambda done, total: progress.update(done * (days - replay) // max(total, 1)),
-        )
-        progress.close()
+    def _scores(self, book, accounts: dict[int, Account], today: dt.date, days: int, err) -> None:
+        """Score history as it would have happened.
+
+        Backfill up to ``REPLAY_DAYS`` ago, then replay the last days one at a
+        time with the playbook triggers and simulated CSM work, so the queue
+        holds tasks opened on the days they were triggered (some done, some
+        overdue). Churned accounts are scored only until they churn.
+        """
+        from scoring.services import scores_recompute
+
         try:
             from playbooks.triggers import triggers_evaluate
-        except ImportError:
+        except ImportError:  # the playbooks engine is optional for scoring
             triggers_evaluate = None
-        self._step(f"last {replay} days with playbook triggers")
+        now = timezone.now()
+        first_day = today - dt.timedelta(days=days - 1)
+        replay = min(REPLAY_DAYS, days - 30)
+        replay_start = now - dt.timedelta(days=replay)
+        churned_on = {
+            accounts[a.index].pk: first_day + dt.timedelta(days=a.churn_day) for a in book if a.churn_day is not None
+        }
+        live_at_replay = sorted(
+            pk for pk in (a.pk for a in accounts.values())
+            if pk not in churned_on or churned_on[pk] > replay_start.date()
+        )
+        self._step(f"score history: backfilling {days - replay} days")
+        progress = Progress(err, "history", len(accounts))
+        scores_recompute(
+            account_ids=live_at_replay, now=replay_start, backfill_days=days - replay,
+            progress=lambda done, total: progress.update(done),
+        )
+        done = len(live_at_replay)
+        # Accounts that churned before the replay: history up to their last day.
+        by_date: dict[dt.date, list[int]] = {}
+        for pk, date in churned_on.items():
+            if date <= replay_start.date():
+                by_date.setdefault(date, []).append(pk)
+        for date, pks in sorted(by_date.items()):
+            last = dt.datetime.combine(date, dt.time(23, 0), tzinfo=dt.UTC)
+            scores_recompute(account_ids=pks, now=last, backfill_days=(date - first_day).days + 1)
+            done += len(pks)
+            progress.update(done)
+        progress.close()
+
+        self._step(f"replaying the last {replay} days with playbook triggers and CSM work")
+        rng = random.Random(days)
+        progress = Progress(err, "days", replay)
         for back in range(replay - 1, -1, -1):
             day_now = now - dt.timedelta(days=back)
+            ids = [pk for pk in live_at_replay if pk not in churned_on or churned_on[pk] >= day_now.date()]
             result = scores_recompute(account_ids=ids, now=day_now)
             if triggers_evaluate is not None:
+                step_started = timezone.now()
                 triggers_evaluate(result=result, now=day_now)
+                # created_at is auto_now_add: date the new tasks and notifications on the simulated day.
+                Task.objects.filter(created_at__gte=step_started).update(created_at=day_now)
+                Notification.objects.filter(created_at__gte=step_started).update(created_at=day_now, sent_at=day_now)
+            if back > 0:
+                self._csm_work(rng, day_now, churned_on)
+            progress.update(replay - back)
+        progress.close()
+
+    def _csm_work(self, rng: random.Random, day_now: dt.datetime, churned_on: dict[int, dt.date]) -> None:
+        """CSMs complete some of their open tasks each day; churned accounts' tasks are dismissed."""
+        notes = {
+            "high": ["Spoke with the champion; agreed a save plan with weekly check-ins.",
+                     "Exec call held; they are re-rolling out to two teams.", "Escalated the blocking bug; fix shipped."],
+            "medium": ["Check-in call done; shared tips for the reporting module.", "Sent adoption guide; training booked."],
+            "low": ["Added to QBR agenda; expansion conversation in progress."],
+        }
+        daily = {"high": 0.12, "medium": 0.07, "low": 0.04}
+        open_tasks = list(Task.objects.filter(status="open", created_at__lte=day_now - dt.timedelta(days=1)))
+        changed = []
+        for task in open_tasks:
+            if task.account_id in churned_on and churned_on[task.account_id] <= day_now.date():
+                task.status, task.dismiss_reason = "dismissed", "Account churned."
+            elif rng.random() < daily.get(task.severity, 0.2):
+                task.status, task.outcome_note = "done", rng.choice(notes.get(task.severity, notes["medium"]))
+                task.closed_by_id = task.assignee_id
+            else:
+                continue
+            task.closed_at = day_now
+            changed.append(task)
+        Task.objects.bulk_update(changed, ["status", "dismiss_reason", "outcome_note", "closed_by", "closed_at"])
 
     def _summary(self, book: list[SimAccount], seconds: float) -> None:
         from collections import Counter
