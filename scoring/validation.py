@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -97,19 +97,59 @@ def timelines_recorded(period: Period) -> Timelines:
     return timelines
 
 
+# Decoding every snapshot's JSON in Python costs ~75 µs a row (4 s for 57k rows); the
+# database unnests just the signal keys and sub-scores instead (~10× faster).
+_UNNEST = {
+    "sqlite": (
+        "SELECT b.account_id, b.date, json_extract(e.value, '$.key'), json_extract(e.value, '$.sub_score') "
+        "FROM ({base}) b, json_each(b.components, '$.signals') e ORDER BY b.account_id, b.date"
+    ),
+    "postgresql": (
+        "SELECT b.account_id, b.date, e->>'key', (e->>'sub_score')::float "
+        "FROM ({base}) b CROSS JOIN LATERAL jsonb_array_elements(b.components->'signals') e "
+        "ORDER BY b.account_id, b.date"
+    ),
+}
+
+
 def component_series(version: ScoreModelVersion, period: Period, account_ids=None) -> dict[int, list[tuple[date, dict]]]:
-    """(date, components) per account for the accounts scored by ``version``'s model."""
+    """(date, components) per account for the accounts scored by ``version``'s model.
+
+    The components hold only what re-scoring reads: each signal's key and sub-score,
+    and the override's effect and value.
+    """
+    if account_ids is not None and not account_ids:
+        return {}
+    qs = _snapshots(version, period, account_ids)
+    template = _UNNEST.get(connection.vendor)
     series: dict[int, list[tuple[date, dict]]] = {}
-    rows = _snapshots(version, period, account_ids).values_list("account_id", "date", "components")
-    for account_id, when, components in rows.iterator(chunk_size=2000):
-        series.setdefault(account_id, []).append((when, components or {}))
+    if template is None:  # another database: decode in Python
+        for row in qs.values("account_id", "date", "components").iterator(chunk_size=2000):
+            series.setdefault(row["account_id"], []).append((row["date"], row["components"] or {}))
+        return series
+    overrides = {
+        (a, d): {"effect": o["effect"], "value": o["value"]}
+        for a, d, o in qs.filter(override_active=True).values_list("account_id", "date", "components__override")
+        if o
+    }
+    base, params = qs.values("account_id", "date", "components").order_by().query.sql_with_params()
+    last: tuple | None = None
+    with connection.cursor() as cursor:
+        cursor.execute(template.format(base=base), params)
+        for account_id, when, key, sub in cursor.fetchall():
+            when = when if isinstance(when, date) else date.fromisoformat(when)
+            if last != (account_id, when):
+                last = (account_id, when)
+                series.setdefault(account_id, []).append((when, {"signals": [], "override": overrides.get(last)}))
+            series[account_id][-1][1]["signals"].append({"key": key, "sub_score": sub})
     return series
 
 
-def timelines_rescored(version: ScoreModelVersion, period: Period) -> Timelines:
+def timelines_rescored(version: ScoreModelVersion, period: Period, series=None) -> Timelines:
     """Every account of the version's model, re-scored from snapshot components with its weights."""
     weights = version_weights(version)
-    return {a: rescore_timeline(s, weights) for a, s in component_series(version, period).items()}
+    series = component_series(version, period) if series is None else series
+    return {a: rescore_timeline(s, weights) for a, s in series.items()}
 
 
 def outcome_cases(period: Period, account_ids=None) -> list[OutcomeCase]:
@@ -128,12 +168,19 @@ def interventions(period: Period) -> list[Intervention]:
 
 
 def backtest_run(
-    *, version: ScoreModelVersion | None = None, now: datetime, start: date | None = None, end: date | None = None
+    *,
+    version: ScoreModelVersion | None = None,
+    now: datetime,
+    start: date | None = None,
+    end: date | None = None,
+    series: dict | None = None,
 ) -> dict:
     """The backtest report for a period: as recorded (no version), or with the history
-    re-scored under ``version``'s weights (only that version's model's accounts)."""
+    re-scored under ``version``'s weights (only that version's model's accounts).
+    ``series``: the model's component series, when already loaded (the preview compares two
+    versions of one model on the same history)."""
     period = Period.default(now, start, end)
-    timelines = timelines_recorded(period) if version is None else timelines_rescored(version, period)
+    timelines = timelines_recorded(period) if version is None else timelines_rescored(version, period, series)
     account_ids = None if version is None else set(timelines)
     outcomes = outcome_cases(period)
     if account_ids is not None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from scoring.backtest_rescore import ModelWeights, contributions, rescore, tier_of
 from scoring.models import AccountScore, ScoreModelVersion, SignalDefinition
-from scoring.validation import backtest_run, version_weights
+from scoring.validation import Period, backtest_run, component_series, version_weights
 
 TIERS = ("green", "yellow", "red")
 RESPONSIBLE_SIGNALS = 3
@@ -104,8 +104,14 @@ def preview_build(*, draft: ScoreModelVersion, now: datetime, with_backtest: boo
         ],
         "changes": changes,
         "weights": weights,
-        "backtest": {
-            "published": backtest_run(version=published, now=now) if published and with_backtest else None,
-            "draft": backtest_run(version=draft, now=now) if with_backtest else None,
-        },
+        "backtest": _backtests(draft, published, now) if with_backtest else {"published": None, "draft": None},
+    }
+
+
+def _backtests(draft: ScoreModelVersion, published: ScoreModelVersion | None, now: datetime) -> dict:
+    """Both versions' backtests on the same history, loaded once."""
+    series = component_series(draft, Period.default(now))
+    return {
+        "published": backtest_run(version=published, now=now, series=series) if published else None,
+        "draft": backtest_run(version=draft, now=now, series=series),
     }
