@@ -27,6 +27,9 @@ class PortfolioFilterForm(forms.Form):
     segment = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     owner = forms.ChoiceField(required=False)
     renewal = forms.ChoiceField(required=False, choices=RENEWAL_WINDOWS)
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Active"), ("all", "All statuses"), ("churned", "Churned"), ("paused", "Paused")]
+    )
     arr_min = forms.DecimalField(required=False, min_value=0, label="ARR from")
     arr_max = forms.DecimalField(required=False, min_value=0, label="ARR to")
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS])

@@ -20,6 +20,9 @@ HISTORY_DAYS = 365
 def portfolio_accounts(*, user, filters: dict, today: dt.date) -> QuerySet[Account]:
     """Visible accounts, filtered and sorted, with score, owner and segment joined (one query per page)."""
     qs = visible_accounts(user).select_related("score", "owner", "segment")
+    status = filters.get("status") or "active"
+    if status != "all":
+        qs = qs.filter(status=status)
     if filters.get("q"):
         qs = qs.filter(Q(name__icontains=filters["q"]) | Q(external_id__icontains=filters["q"]))
     if filters.get("tier"):
@@ -84,7 +87,7 @@ def account_detail(*, account: Account, now: dt.datetime) -> dict:
     contacts = list(account.contacts.order_by("role", "name"))
     key_roles = (Contact.Role.CHAMPION, Contact.Role.EXECUTIVE_SPONSOR)
     contacts.sort(key=lambda c: (c.role not in key_roles, c.left_at is not None, c.role, c.name))
-    tickets = list(account.tickets.order_by("solved_at", "-updated_at")[:25]) if hasattr(account, "tickets") else []
+    tickets = list(account.tickets.order_by(F("solved_at").asc(nulls_first=True), "-updated_at")[:25]) if hasattr(account, "tickets") else []
     overrides = list(
         Override.objects.filter(account=account, revoked_at__isnull=True, expires_at__gt=now).select_related("created_by")
     )

@@ -28,6 +28,15 @@ def trend_arrow(trend: str | None) -> str:
     return TREND_ARROWS.get(trend or "", "")
 
 
+TREND_ANGLES = {"rapid_decline": 90, "gradual_decline": 40, "stable": 0, "improving": -40}
+
+
+@register.filter
+def trend_angle(trend: str | None) -> int:
+    """Rotation of the badge's arrow: right is stable, down is decline."""
+    return TREND_ANGLES.get(trend or "", 0)
+
+
 @register.filter
 def signed(value, digits: int = 1) -> str:
     """A delta with an explicit sign and a real minus: +3.0, −12.4, 0."""

@@ -72,6 +72,15 @@ def test_it_filters_and_sorts_in_a_partial(client, manager, book, params, expect
     assert rows(html) == expected
 
 
+def test_it_hides_churned_accounts_unless_asked(client, manager, team, book):
+    AccountFactory(name="Omega", team=team, status="churned")
+    client.force_login(manager)
+    url = reverse("accounts:portfolio")
+    assert "Omega" not in rows(client.get(url).content.decode())
+    assert rows(client.get(url, {"status": "churned"}).content.decode()) == ["Omega"]
+    assert len(rows(client.get(url, {"status": "all"}).content.decode())) == 5
+
+
 def test_it_filters_by_owner(client, manager, bob, book):
     client.force_login(manager)
     assert rows(client.get(reverse("accounts:portfolio"), {"owner": bob.pk}).content.decode()) == ["Gamma"]

@@ -18,7 +18,8 @@ def test_it_shows_a_csm_their_open_tasks_with_badge_reasons_and_due(client, alic
     html = response.content.decode()
     assert "<html" in html and 'id="queue-results"' in html
     assert "Acme Corp" in html and "Call the champion" in html
-    assert 'class="badge tier-red"' in html and ">42<" in html and "⇊" in html
+    assert 'class="badge tier-red"' in html and ">42<" in html
+    assert 'data-trend="rapid_decline"' in html and "rotate(90 6 6)" in html
     assert "Logins per week low" in html and "NPS response stale" in html
     assert "Third reason" not in html  # only the top two reasons
     assert "overdue 1 d" in html or "overdue 2 d" in html
