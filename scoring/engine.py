@@ -491,7 +491,7 @@ def describe_change(*, before: Mapping | None, after: Mapping, from_score: float
     deltas = []
     for s in after.get("signals", []):
         delta = round(s["contribution"] - old.get(s["key"], {}).get("contribution", 0.0), 2)
-        if delta:
+        if abs(delta) > 0.011:  # a cent is rounding jitter between the contributions
             deltas.append({"signal": s["key"], "label": s["label"], "delta": delta})
     old_ov = ((before or {}).get("override") or {}).get("points", 0.0)
     new_ov = (after.get("override") or {}).get("points", 0.0)

@@ -39,6 +39,19 @@ HISTORY_DAYS = (7, 30, 60, 90)
 # --- models -------------------------------------------------------------------
 
 
+def signal_spec(s, weight: float = 1.0) -> SignalSpec:
+    """A SignalDefinition as the engine sees it."""
+    return SignalSpec(
+        id=s.pk, key=s.key, label=s.label, category=s.category, direction=s.direction, bad=s.bad_value,
+        good=s.good_value, aggregation=s.aggregation, window_days=s.window_days, half_life_days=s.half_life_days,
+        stale_after_days=s.stale_after_days, missing_policy=s.missing_policy, weight=weight, unit=s.unit,
+    )
+
+
+def model_specs_for_signals(signals: Iterable) -> list[SignalSpec]:
+    return [signal_spec(s) for s in signals]
+
+
 def model_specs(versions: Iterable[ScoreModelVersion]) -> dict[int, ModelSpec]:
     """ModelSpec per version id (3 queries whatever the number of versions)."""
     versions = list(versions)
@@ -48,12 +61,7 @@ def model_specs(versions: Iterable[ScoreModelVersion]) -> dict[int, ModelSpec]:
         cats[vid][cat] = weight
     sigs: dict[int, list[SignalSpec]] = defaultdict(list)
     for sw in SignalWeight.objects.filter(version_id__in=ids, signal__active=True).select_related("signal").order_by("signal__key"):
-        s = sw.signal
-        sigs[sw.version_id].append(SignalSpec(
-            id=s.pk, key=s.key, label=s.label, category=s.category, direction=s.direction, bad=s.bad_value,
-            good=s.good_value, aggregation=s.aggregation, window_days=s.window_days, half_life_days=s.half_life_days,
-            stale_after_days=s.stale_after_days, missing_policy=s.missing_policy, weight=sw.weight, unit=s.unit,
-        ))
+        sigs[sw.version_id].append(signal_spec(sw.signal, sw.weight))
     return {
         v.pk: ModelSpec(
             version_id=v.pk, category_weights=cats[v.pk], signals=tuple(sigs[v.pk]), green=v.green_threshold,

@@ -27,3 +27,9 @@ def model(*signals: SignalSpec, cats: dict[str, float] | None = None, **kw) -> M
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW
+
+
+@pytest.fixture(autouse=True)
+def _q_sync(monkeypatch):
+    """Run async_task inline: django-q copies Q_CLUSTER["sync"] into Conf.SYNC once, at import."""
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)

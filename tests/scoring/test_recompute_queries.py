@@ -1,0 +1,62 @@
+"""Set-based: the number of queries does not grow with the number of accounts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scoring.models import Observation
+from scoring.services import scores_recompute
+from tests.factories import AccountFactory
+from tests.scoring.conftest import DAY, NOW
+
+
+def _book(n: int, signals) -> list[int]:
+    accounts = AccountFactory.create_batch(n)
+    Observation.objects.bulk_create(
+        Observation(account=a, signal=s, value=5 + d, observed_at=NOW - d * DAY, idempotency_key=f"{a.pk}|{s.pk}|{d}")
+        for a in accounts for s in signals.values() for d in range(3)
+    )
+    return [a.pk for a in accounts]
+
+
+def _queries(ids: list[int], now) -> tuple[int, int]:
+    """(other statements, INSERT statements) of one recompute."""
+    with CaptureQueriesContext(connection) as ctx:
+        scores_recompute(account_ids=ids, now=now)
+    inserts = sum(q["sql"].lstrip().upper().startswith("INSERT") for q in ctx.captured_queries)
+    return len(ctx.captured_queries) - inserts, inserts
+
+
+def _assert_same(small: tuple[int, int], large: tuple[int, int]) -> None:
+    assert small[0] == large[0]
+    if connection.vendor == "sqlite":
+        # Django splits a bulk insert at SQLite's 999-parameter limit (~70 rows of 14 fields):
+        # 200 accounts → at most 3 statements per table (AccountScore, ScoreSnapshot, ScoreChange).
+        assert large[1] <= 3 * math.ceil(200 * 14 / 999)
+    else:
+        assert small[1] == large[1]
+
+
+@pytest.mark.django_db
+def test_it_uses_the_same_number_of_queries_for_10_and_200_accounts(scoring_setup, settings):
+    settings.RECOMPUTE_CHUNK_SIZE = 500
+    small = _book(10, scoring_setup.signals)
+    large = _book(200, scoring_setup.signals)
+    # First runs (no stored state) and second-day runs (state, history, change log).
+    _assert_same(_queries(small, NOW), _queries(large, NOW))
+    _assert_same(_queries(small, NOW + DAY), _queries(large, NOW + DAY))
+
+
+@pytest.mark.django_db
+def test_it_stays_under_a_fixed_budget_per_chunk(scoring_setup, settings, django_assert_max_num_queries):
+    settings.RECOMPUTE_CHUNK_SIZE = 50
+    ids = _book(100, scoring_setup.signals)
+    scores_recompute(account_ids=ids, now=NOW)
+    # 4 (models) + per chunk of 50: segments, aggregation, scores, history ×2, overrides,
+    # change log today, 3 upserts (one statement each at 50 rows), savepoint + release
+    with django_assert_max_num_queries(4 + 2 * 12):
+        scores_recompute(account_ids=ids, now=NOW + DAY)
