@@ -391,6 +391,12 @@ class Command(BaseCommand):
                 self._csm_work(rng, day_now, churned_on)
             progress.update(replay - back)
         progress.close()
+        # Everything above ran synchronously: the recomputes and deliveries it queued
+        # for the worker describe the simulated past (its notifications are already
+        # marked sent), so they are dropped rather than replayed at the next start.
+        from django_q.brokers import get_broker
+
+        get_broker().purge_queue()
 
     def _csm_work(self, rng: random.Random, day_now: dt.datetime, churned_on: dict[int, dt.date]) -> None:
         """CSMs complete some of their open tasks each day; churned accounts' tasks are dismissed."""
