@@ -67,13 +67,15 @@ def _obj(value: Any, name: str) -> dict:
 def _text(value: Any, limit: int) -> str:
     if value is None or isinstance(value, dict | list):
         return ""
-    return str(value).strip()[:limit]
+    return str(value).replace("\x00", "").strip()[:limit]
 
 
 def _external_id(value: Any, name: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
         raise PayloadError(name, "is required (a string or integer id)")
     text = str(value).strip()
+    if "\x00" in text:
+        raise PayloadError(name, "must not contain NUL characters")
     if len(text) > 100:
         raise PayloadError(name, "must be at most 100 characters")
     return text
@@ -122,7 +124,19 @@ def _tags(value: Any) -> set[str]:
     return set()
 
 
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL jsonb refuses \\u0000: drop NUL characters from the stored raw payload."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _finish(data: TicketData) -> TicketData:
+    data.raw = _without_nul(data.raw)
     now = timezone.now()
     data.updated_at = data.updated_at or now
     data.opened_at = data.opened_at or data.updated_at

@@ -92,3 +92,9 @@ def test_it_rejects_an_inactive_signal(api, acme, scoring_setup):
 
 def test_it_rejects_a_bad_client_key(api, acme):
     assert errors_of(api.post(URL, {"items": [item(key="x" * 256)]}, format="json")) == [(0, "key")]
+
+
+def test_it_answers_400_not_500_for_nul_characters(api, acme):
+    # Found by schemathesis on PostgreSQL, whose text columns cannot hold NUL.
+    response = api.post(URL, {"items": [item(account="ac\x00me", key="k\x00", source="s\x00")]}, format="json")
+    assert errors_of(response) == [(0, "account"), (0, "source"), (0, "key")]

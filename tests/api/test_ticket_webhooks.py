@@ -142,3 +142,13 @@ def test_it_rejects_bad_payloads_and_stores_nothing(api, acme, url, body, field)
     assert response.status_code == 400, response.json()
     assert list(response.json()["errors"]) == [field]
     assert Ticket.objects.count() == 0
+
+
+def test_it_drops_nul_characters_from_text_and_the_raw_payload(api, acme_domain):
+    body = payload("zendesk_ticket.json")
+    body["ticket"]["subject"] = "Broken\x00 export"
+    body["ticket"]["custom_fields"] = [{"id": 1, "value": "a\x00b"}]
+    assert api.post("/api/v1/tickets/zendesk/", body, format="json").status_code == 201
+    t = Ticket.objects.get()
+    assert t.subject == "Broken export"
+    assert t.raw["ticket"]["custom_fields"] == [{"id": 1, "value": "ab"}]
