@@ -55,13 +55,14 @@ def money(value) -> str:
     if value in (None, ""):
         return "–"
     amount = float(value)
-    if abs(amount) >= 1_000_000:
-        return f"${amount / 1_000_000:.1f}M"
-    if abs(amount) >= 10_000:
-        return f"${amount / 1000:.0f}k"
-    if abs(amount) >= 1000:
-        return f"${amount / 1000:.1f}k"
-    return f"${amount:.0f}"
+    sign, amount = ("−" if amount < 0 else ""), abs(amount)
+    if amount >= 1_000_000:
+        return f"{sign}${amount / 1_000_000:.1f}M"
+    if amount >= 10_000:
+        return f"{sign}${amount / 1000:.0f}k"
+    if amount >= 1000:
+        return f"{sign}${amount / 1000:.1f}k"
+    return f"{sign}${amount:.0f}"
 
 
 @register.filter

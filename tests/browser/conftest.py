@@ -15,6 +15,10 @@ ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-
         "--disable-quic", "--disable-gpu"]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "screenshots: regenerates docs/screenshots from the demo book (SCREENSHOTS=1)")
+
+
 def pytest_collection_modifyitems(config, items):
     """The screenshot run re-seeds the demo book (minutes): only with SCREENSHOTS=1."""
     if os.environ.get("SCREENSHOTS") == "1":
