@@ -77,6 +77,7 @@ def test_it_lets_a_csm_filter_complete_and_understand(page, live_server, book):
     row.locator("button", has_text="Mark done").click()
     expect(page.locator("article.task", has_text="Acme Corp")).to_have_count(0)
     expect(counter).to_have_text("1")
+    expect(page.locator("#queue-count")).to_have_text("· 0 open tasks")
     task = Task.objects.get(account=book["acme"])
     assert task.status == "done" and task.outcome_note == "Called Dana; agreed a save plan"
 

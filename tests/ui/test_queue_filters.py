@@ -66,6 +66,8 @@ def test_it_pushes_the_filter_into_the_url(client, alice, book):
     client.force_login(alice)
     html = client.get(reverse("playbooks:queue")).content.decode()
     assert 'hx-push-url="true"' in html and 'hx-target="#queue-results"' in html
+    # The heading's count re-reads itself (same filters) when a task changes.
+    assert 'hx-trigger="tasks-changed from:body" hx-select="#queue-count"' in html
 
 
 def test_it_ignores_a_malformed_filter_instead_of_failing(client, alice, book):
