@@ -45,15 +45,6 @@ class DismissForm(forms.Form):
 class ReassignForm(forms.Form):
     assignee = forms.CharField(required=False, label="Assign to")
 
-    def assignee_id(self) -> int | None:
-        value = (self.cleaned_data.get("assignee") or "").strip()
-        if not value:
-            return None
-        if not value.isdigit():
-            self.add_error("assignee", "Choose a person from the list.")
-            raise forms.ValidationError("bad assignee")
-        return int(value)
-
 
 class BulkForm(forms.Form):
     ACTIONS = [("complete", "Complete"), ("snooze", "Snooze")]

@@ -45,6 +45,7 @@ from playbooks.selectors import (
 
 PAGE_SIZE = 50
 TASKS_CHANGED = "tasks-changed"
+PAST = {"complete": "Completed", "snooze": "Snoozed", "dismiss": "Dismissed", "reassign": "Reassigned"}
 
 
 def _partial(request: HttpRequest, template: str, partial: str) -> str:
@@ -119,7 +120,7 @@ def _act(request: HttpRequest, pk: int, form_class: type[Form], action: str, run
     if request.htmx:
         # The row leaves the list (empty swap); the nav counters re-fetch themselves.
         return trigger_client_event(HttpResponse(""), TASKS_CHANGED, {"task": task.pk, "action": action})
-    messages.success(request, f"Task {action}d: {task.title}")
+    messages.success(request, f"{PAST[action]}: {task.title}")
     return redirect("playbooks:queue")
 
 
@@ -150,25 +151,13 @@ def task_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for_action(request.user, pk)
-    form = ReassignForm(request.POST)
-    if form.is_valid():
-        value = (form.cleaned_data["assignee"] or "").strip()
-        try:
-            if value and not value.isdigit():
-                raise ValidationError({"assignee": "Choose a person from the list."})
-            task_actions.task_reassign(task=task, actor=request.user, assignee_id=int(value) if value else None)
-        except ValidationError as error:
-            form.add_error(None, error)
-    if form.errors:
-        if request.htmx:
-            return _row_response(request, task, "reassign", form, status=422)
-        messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
-        return redirect("playbooks:queue")
-    if request.htmx:
-        return trigger_client_event(HttpResponse(""), TASKS_CHANGED, {"task": task.pk, "action": "reassign"})
-    messages.success(request, f"Task reassigned: {task.title}")
-    return redirect("playbooks:queue")
+    def run(task: Task, data: dict) -> None:
+        value = (data["assignee"] or "").strip()
+        if value and not value.isdigit():
+            raise ValidationError({"assignee": "Choose a person from the list."})
+        task_actions.task_reassign(task=task, actor=request.user, assignee_id=int(value) if value else None)
+
+    return _act(request, pk, ReassignForm, "reassign", run)
 
 
 @login_required
