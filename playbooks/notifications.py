@@ -94,15 +94,18 @@ def notifications_for_tier_changes(
     ]
     if not alerts:
         return []
+    # A replay finds its alerts stored already. A change-log row rewritten later the same day
+    # (yellow, then red) keeps its id, so the key includes the tier it went to.
     done = set(
         Notification.objects.filter(
             kind=Notification.Kind.TIER_CHANGE, payload__change_id__in=[c.pk for c in alerts]
-        ).values_list("payload__change_id", flat=True)
+        ).values_list("payload__change_id", "payload__to_tier")
     )
     rows: list[Notification] = []
     for change in alerts:
-        if change.pk in done:
+        if (change.pk, change.to_tier) in done:
             continue
+        key = {"change_id": change.pk, "to_tier": change.to_tier}
         account = accounts[change.account_id]
         score = scores.get(account.pk)
         slack = slack_payload(account=account, change=change, score=score)
@@ -114,14 +117,14 @@ def notifications_for_tier_changes(
             rows.append(
                 Notification(
                     recipient=user, channel=Notification.Channel.EMAIL, kind=Notification.Kind.TIER_CHANGE,
-                    account=account, subject=subject[:255], body=body, payload={"change_id": change.pk},
+                    account=account, subject=subject[:255], body=body, payload=key,
                 )
             )
         if settings.SLACK_WEBHOOK_URL:
             rows.append(
                 Notification(
                     channel=Notification.Channel.SLACK, kind=Notification.Kind.TIER_CHANGE, account=account,
-                    subject=subject[:255], body=slack["text"], payload={"change_id": change.pk, "slack": slack},
+                    subject=subject[:255], body=slack["text"], payload={**key, "slack": slack},
                 )
             )
     created = Notification.objects.bulk_create(rows)

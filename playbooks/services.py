@@ -145,7 +145,7 @@ def tasks_open_for(*, enrolments: Iterable[Enrolment], now: dt.datetime) -> list
                         now=now,
                     ),
                     due_at=due_at,
-                    opened_by_change=e.change,
+                    opened_by_change=e.change if e.change is not None and e.change.pk else None,
                     opened_in_tier=e.tier,
                 )
             )
