@@ -78,7 +78,7 @@ def _trajectory(rng: random.Random, archetype: str, days: int) -> tuple[list[flo
         curve = [base] * days
     elif archetype == "declining":
         start, end = rng.uniform(0.72, 0.9), rng.uniform(0.08, 0.3)
-        begin = rng.randint(int(days * 0.2), int(days * 0.62))
+        begin = rng.randint(int(days * 0.08), int(days * 0.5))
         ramp = rng.randint(min(45, days // 3), min(95, days // 2))
         meta["decline_start"], meta["decline_ramp"] = begin, ramp
         curve = []
@@ -150,36 +150,53 @@ def simulate_book(*, accounts: int, days: int, today: dt.date, seed: int, csm_co
 
 
 def _decide_outcomes(rng: random.Random, acct: SimAccount, meta: dict, days: int, first_day: dt.date) -> None:
-    """Churn follows decline with lead time; renewals follow health at renewal time."""
-    churn_p = {"healthy": 0.03, "mediocre": 0.15, "declining": 0.6, "collapse": 0.65, "recovering": 0.08}[acct.archetype]
-    # Churn needs at least 95 days of history before it, so the backtest can look 90 days back.
-    churn_day = None
-    if acct.archetype == "declining":
-        # Churn comes once most of the slide is done: weeks of warning before it.
-        churn_day = meta["decline_start"] + int(meta["decline_ramp"] * 0.7) + rng.randint(10, 50)
-    elif acct.archetype == "collapse":
-        churn_day = meta["collapse_day"] + rng.randint(20, 70)
+    """Outcomes follow health, with the lead time a score can use.
+
+    A slow decline starts 100 to 160 days before the customer leaves; a
+    collapse (champion gone) churns within weeks. Renewals inside the window are
+    decided by health over the quarter before them (90 to 30 days out). Churn
+    needs 95 days of history before it, so the backtest can look 90 days back.
+    """
+    if acct.archetype == "collapse":
         acct.champion_change_day = meta["collapse_day"]
-    elif rng.random() < churn_p:
-        churn_day = rng.randint(min(110, days // 2), days - 3)
-    if churn_day is not None and 95 <= churn_day <= days - 3 and rng.random() < churn_p:
-        acct.churn_day = churn_day
-        acct.outcomes.append(("churned", churn_day, -acct.arr))
-        acct.renewal_date = first_day + dt.timedelta(days=churn_day)
+    churn_day = None
+    if acct.archetype == "declining" and rng.random() < 0.75:
+        churn_day = meta["decline_start"] + rng.randint(100, 160)
+    elif acct.archetype == "collapse" and rng.random() < 0.45:
+        churn_day = meta["collapse_day"] + rng.randint(20, 70)
+    if churn_day is not None and 95 <= churn_day <= days - 3:
+        _churn(acct, churn_day, first_day)
         return
-    # A renewal that already happened inside the simulated window, decided by health 30 days before it.
-    if rng.random() < 0.45:
-        day = rng.randint(min(100, days // 2), days - 2)
-        h = acct.health[max(0, day - 30)]
-        if h >= 0.72 and rng.random() < 0.35:
-            change = round(acct.arr * rng.uniform(0.1, 0.4), -2)
-            acct.outcomes.append(("expanded", day, change))
-        elif h < 0.5 and rng.random() < 0.5:
-            change = -round(acct.arr * rng.uniform(0.15, 0.4), -2)
-            acct.outcomes.append(("contracted", day, change))
-        else:
-            acct.outcomes.append(("renewed", day, 0.0))
-        acct.renewal_date = first_day + dt.timedelta(days=day + 365)
+    if rng.random() >= 0.5:
+        return
+    day = rng.randint(min(100, days // 2), days - 2)
+    window = acct.health[max(0, day - 90) : max(1, day - 30)]
+    h = sum(window) / len(window)
+    r = rng.random()
+    if h < 0.45:
+        kind = "churned" if r < 0.6 else "contracted" if r < 0.85 else "renewed"
+    elif h < 0.65:
+        kind = "churned" if r < 0.15 else "contracted" if r < 0.4 else "renewed"
+    else:
+        kind = "churned" if r < 0.03 else "expanded" if h >= 0.72 and r < 0.38 else "renewed"
+    if kind == "churned" and day >= 95:
+        _churn(acct, day, first_day)
+        return
+    if kind == "expanded":
+        change = round(acct.arr * rng.uniform(0.1, 0.4), -2)
+    elif kind == "contracted":
+        change = -round(acct.arr * rng.uniform(0.15, 0.4), -2)
+    else:
+        kind, change = "renewed", 0.0
+    acct.outcomes.append((kind, day, change))
+    acct.renewal_date = first_day + dt.timedelta(days=day + 365)
+
+
+def _churn(acct: SimAccount, day: int, first_day: dt.date) -> None:
+    """The customer leaves at its renewal on ``day``: no data after it."""
+    acct.churn_day = day
+    acct.outcomes.append(("churned", day, -acct.arr))
+    acct.renewal_date = first_day + dt.timedelta(days=day)
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

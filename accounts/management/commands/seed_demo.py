@@ -5,6 +5,7 @@ score history computed from them."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import sys
 import time
@@ -37,7 +38,7 @@ from scoring.standard import (
 
 DEMO_PASSWORD = "demo"
 # The last days are replayed one at a time with the playbook triggers.
-REPLAY_DAYS = 60
+REPLAY_DAYS = 90
 CSMS = [("csm", "Casey", "Morgan"), ("priya", "Priya", "Shah"), ("marco", "Marco", "Bianchi")]
 
 # The seed guides' tier playbooks, plus decline and renewal-risk rules.
@@ -134,6 +135,8 @@ class Command(BaseCommand):
                 return
             raise CommandError("The database already has accounts; seed_demo only fills an empty database.")
         started = time.monotonic()
+        # django-q logs every enqueue at INFO; the replay would print hundreds.
+        logging.getLogger("django-q").setLevel(logging.WARNING)
         today = timezone.localdate()
         err = sys.stderr
         with transaction.atomic():
@@ -346,7 +349,7 @@ class Command(BaseCommand):
             triggers_evaluate = None
         now = timezone.now()
         first_day = today - dt.timedelta(days=days - 1)
-        replay = min(REPLAY_DAYS, days - 30)
+        replay = min(REPLAY_DAYS, days // 2)
         replay_start = now - dt.timedelta(days=replay)
         churned_on = {
             accounts[a.index].pk: first_day + dt.timedelta(days=a.churn_day) for a in book if a.churn_day is not None
