@@ -86,11 +86,19 @@ def notifications_for_tier_changes(
     scores: dict[int, AccountScore],
     now: dt.datetime,
 ) -> list[int]:
-    """Store (and enqueue delivery of) the alerts for tier transitions into yellow or red."""
+    """Store (and enqueue delivery of) the alerts for tier transitions into yellow or red.
+
+    A transition caused by publishing a new model version alerts nobody: it is a re-scoring of many
+    accounts at once, announced by the publish itself (its tasks still open as usual).
+    """
     alerts = [
         c
         for c in changes
-        if c.tier_changed and c.to_tier in ALERT_TIERS and c.from_tier != c.to_tier and c.account_id in accounts
+        if c.tier_changed
+        and c.to_tier in ALERT_TIERS
+        and c.from_tier != c.to_tier
+        and c.cause != ScoreChange.Cause.MODEL_VERSION
+        and c.account_id in accounts
     ]
     if not alerts:
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from playbooks.models import Notification
+from playbooks.models import Notification, Task
 from playbooks.triggers import triggers_evaluate
 
 REASONS = ["Logins per week low (0.5 logins): −13.9", "Open support tickets high (6 tickets): −7.5"]
@@ -77,3 +77,20 @@ def test_it_sends_one_email_when_owner_and_manager_are_the_same_person(
         triggers_evaluate(result=result_of(account, changes=[change], scores=[score]), now=now)
 
     assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+
+
+def test_it_does_not_alert_when_a_new_model_version_moved_the_tier(
+    account, now, score_state, tier_change, result_of, django_capture_on_commit_callbacks, playbook
+):
+    playbook("enter_tier", tier="red", severity="high", steps=[("Call", 24, "owner")])
+    score = score_state(account, score=42.0, tier="red")
+    change = tier_change(account, "yellow", "red", 58.0, 42.0)
+    change.cause = "model_version"
+    change.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers_evaluate(result=result_of(account, changes=[change], scores=[score]), now=now)
+
+    assert mail.outbox == []
+    assert Notification.objects.count() == 0
+    assert Task.objects.get().opened_by_change == change
