@@ -380,7 +380,7 @@ def score_components(
         })
     order = sorted(range(len(rows)), key=lambda i: (-signals[i]["points_lost"], signals[i]["key"]))
     signals = [signals[i] for i in order]
-    reasons = [_reason(rows[i]) for i in order if rows[i]["points_lost"] >= 1][:3]
+    reasons = [_reason(rows[i]) for i in [i for i in order if rows[i]["points_lost"] >= 1][:3]]
     if not included:
         reasons = ["No data for any signal: score is neutral (50)"]
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from accounts.models import Account
@@ -25,7 +26,6 @@ from scoring.engine import (
 from scoring.models import (
     AccountScore,
     CategoryWeight,
-    Observation,
     Override,
     ScoreChange,
     ScoreModelVersion,
@@ -95,15 +95,23 @@ def version_for(segment_id: int | None, routing: dict[int | None, int]) -> int |
 # --- observations ----------------------------------------------------------------
 
 
-def _sql_parts() -> tuple[str, str]:
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _sql_parts() -> tuple[str, str, str]:
+    """(epoch seconds of o.observed_at, a timestamp parameter, newest as sent back) for this backend."""
     if connection.vendor == "postgresql":
-        return "date_part('epoch', o.observed_at)", "CAST(%s AS timestamptz)"
-    return "((julianday(o.observed_at) - 2440587.5) * 86400.0)", "%s"
+        # Newest as integer microseconds: exact, and ~50× cheaper to load than a timestamptz.
+        return ("date_part('epoch', o.observed_at)", "CAST(%s AS timestamptz)",
+                "CAST(EXTRACT(EPOCH FROM newest) * 1000000 AS bigint)")
+    return "((julianday(o.observed_at) - 2440587.5) * 86400.0)", "%s", "newest"
 
 
 def _to_datetime(value) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
+    if isinstance(value, int):
+        return _EPOCH + dt.timedelta(microseconds=value)
     return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
@@ -120,52 +128,69 @@ def signal_aggregates(
     if not signals or account_ids == []:
         return {}
     adapt = connection.ops.adapt_datetimefield_value
-    epoch, ts = _sql_parts()
-    params: list = []
-    rows = []
-    for s in signals:
-        day = dt.timedelta(days=1)
-        rows.append(f"SELECT %s AS sid, {ts} AS win_start, {ts} AS prev_start, {ts} AS h_start, %s AS k")
-        params += [s.id, adapt(now - s.window_days * day), adapt(now - 2 * s.window_days * day),
-                   adapt(now - s.horizon_days * day), float(s.decay_rate)]
-    latest_ids = [s.id for s in signals if s.aggregation == "latest"] or [-1]
-    where = ""
+    epoch, ts, newest = _sql_parts()
+    day = dt.timedelta(days=1)
+    now_s = now.timestamp()
+
+    # Per-signal parameters as CASE expressions on the row's signal (a join to a
+    # parameter table leads the planner into a nested loop over an index).
+    def per_signal(value_sql, values) -> tuple[str, list]:
+        whens, ps = [], []
+        for s, v in zip(signals, values, strict=True):
+            whens.append(f"WHEN %s THEN {value_sql}")
+            ps += [s.id, *v]
+        return f"CASE o.signal_id {' '.join(whens)} END", ps
+
+    win, p_win = per_signal(ts, [[adapt(now - s.window_days * day)] for s in signals])
+    prev, p_prev = per_signal(ts, [[adapt(now - 2 * s.window_days * day)] for s in signals])
+    horizon, p_h = per_signal(ts, [[adapt(now - s.horizon_days * day)] for s in signals])
+    decayed = [s for s in signals if s.decay_rate]
+    weight, p_w = "1.0", []
+    if decayed:
+        whens = " ".join(f"WHEN %s THEN EXP(({epoch} - %s) * %s)" for _ in decayed)
+        weight = f"CASE o.signal_id {whens} ELSE 1.0 END"
+        p_w = [x for s in decayed for x in (s.id, now_s, s.decay_rate)]
+    where, p_where = "", []
     if account_ids is not None:
-        where = f" AND o.account_id IN ({', '.join(['%s'] * len(account_ids))})"
+        where, p_where = f" AND o.account_id IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
     elif id_range is not None:
-        where = " AND o.account_id BETWEEN %s AND %s"
-    in_win = "o.observed_at > p.win_start"
-    weight = f"CASE WHEN p.k = 0 THEN 1.0 ELSE EXP(({epoch} - %s) * p.k) END"
+        where, p_where = " AND o.account_id BETWEEN %s AND %s", list(id_range)
+    signal_in = ", ".join(["%s"] * len(signals))
+    latest_ids = [s.id for s in signals if s.aggregation == "latest"] or [-1]
     sql = f"""
-        WITH p AS ({" UNION ALL ".join(rows)}),
-        agg AS (
-            SELECT o.account_id AS aid, o.signal_id AS sid, MAX(o.observed_at) AS newest,
-                COUNT(*) FILTER (WHERE {in_win}) AS n,
-                SUM(o.value * {weight}) FILTER (WHERE {in_win}) AS wsum,
-                SUM({weight}) FILTER (WHERE {in_win}) AS wtot,
-                SUM(o.value) FILTER (WHERE {in_win}) AS vsum,
-                COUNT(*) FILTER (WHERE o.observed_at > p.prev_start AND NOT {in_win}) AS pn,
-                SUM(o.value) FILTER (WHERE o.observed_at > p.prev_start AND NOT {in_win}) AS psum
-            FROM scoring_observation o JOIN p ON o.signal_id = p.sid
-            WHERE o.observed_at > p.h_start AND o.observed_at <= {ts}{where}
-            GROUP BY o.account_id, o.signal_id
+        WITH agg AS (
+            SELECT aid, sid, MAX(at) AS newest,
+                COUNT(*) FILTER (WHERE at > win) AS n,
+                SUM(value * w) FILTER (WHERE at > win) AS wsum,
+                SUM(w) FILTER (WHERE at > win) AS wtot,
+                SUM(value) FILTER (WHERE at > win) AS vsum,
+                COUNT(*) FILTER (WHERE at > prev AND at <= win) AS pn,
+                SUM(value) FILTER (WHERE at > prev AND at <= win) AS psum
+            FROM (
+                SELECT o.account_id AS aid, o.signal_id AS sid, o.observed_at AS at, o.value AS value,
+                    {win} AS win, {prev} AS prev, {horizon} AS h, {weight} AS w
+                FROM scoring_observation o
+                WHERE o.signal_id IN ({signal_in}) AND o.observed_at > {ts} AND o.observed_at <= {ts}{where}
+            ) x
+            WHERE at > h
+            GROUP BY aid, sid
         )
-        SELECT aid, sid, newest, n, wsum, wtot, vsum, pn, psum,
+        SELECT aid, sid, {newest}, n, wsum, wtot, vsum, pn, psum,
             CASE WHEN sid IN ({", ".join(["%s"] * len(latest_ids))}) THEN (
                 SELECT MAX(o2.value) FROM scoring_observation o2
                 WHERE o2.account_id = agg.aid AND o2.signal_id = agg.sid AND o2.observed_at = agg.newest
             ) END AS latest
         FROM agg
     """
-    now_s = now.timestamp()
-    params += [now_s, now_s, adapt(now)]
-    if account_ids is not None:
-        params += list(account_ids)
-    elif id_range is not None:
-        params += list(id_range)
-    params += latest_ids
+    oldest = now - max(s.horizon_days for s in signals) * day
+    params = [*p_win, *p_prev, *p_h, *p_w, *[s.id for s in signals], adapt(oldest), adapt(now), *p_where,
+              *latest_ids]
     out: dict[int, dict[int, SignalAggregate]] = defaultdict(dict)
-    with connection.cursor() as cursor:
+    pg = connection.vendor == "postgresql"
+    with transaction.atomic() if pg else nullcontext(), connection.cursor() as cursor:
+        if pg:
+            # A big one-off aggregation: no JIT compile (seconds), hash it in memory.
+            cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         for aid, sid, newest, n, wsum, wtot, vsum, pn, psum, latest in cursor.fetchall():
             out[aid][sid] = SignalAggregate(
@@ -178,17 +203,27 @@ def signal_aggregates(
 def raw_observations(
     *, account_ids: Sequence[int], signal_ids: Sequence[int], since: dt.datetime, until: dt.datetime
 ) -> dict[tuple[int, int], list[Obs]]:
-    """(account id, signal id) → observations sorted by (time, value). One query."""
+    """(account id, signal id) → observations in (since, until], sorted by (time, value). One query.
+
+    Raw SQL: on SQLite the timestamps come back as text (``|| ''`` skips the slow
+    declared-type converter) and are parsed by ``datetime.fromisoformat``.
+    """
     out: dict[tuple[int, int], list[Obs]] = defaultdict(list)
-    rows = (
-        Observation.objects.filter(
-            account_id__in=account_ids, signal_id__in=signal_ids, observed_at__gt=since, observed_at__lte=until
-        )
-        .order_by("account_id", "signal_id", "observed_at", "value")
-        .values_list("account_id", "signal_id", "observed_at", "value")
+    if not account_ids or not signal_ids:
+        return out
+    adapt = connection.ops.adapt_datetimefield_value
+    at = "observed_at" if connection.vendor == "postgresql" else "observed_at || ''"
+    sql = (
+        f"SELECT account_id, signal_id, {at}, value FROM scoring_observation "
+        f"WHERE account_id IN ({', '.join(['%s'] * len(account_ids))}) "
+        f"AND signal_id IN ({', '.join(['%s'] * len(signal_ids))}) AND observed_at > %s AND observed_at <= %s "
+        "ORDER BY account_id, signal_id, observed_at, value"
     )
-    for aid, sid, at, value in rows.iterator(chunk_size=20000):
-        out[(aid, sid)].append(Obs(at, value))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*account_ids, *signal_ids, adapt(since), adapt(until)])
+        while rows := cursor.fetchmany(20000):
+            for aid, sid, when, value in rows:
+                out[(aid, sid)].append(Obs(_to_datetime(when), value))
     return out
 
 
