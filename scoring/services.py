@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -204,7 +205,7 @@ def _snapshot(aid: int, date: dt.date, r: AccountResult) -> ScoreSnapshot:
 
 
 def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
-                     aggregates: dict | None = None) -> RecomputeResult:
+                     aggregates: dict | None = None) -> _Planned:
     today = timezone.localdate(now)
     versions = _route(chunk, routing)
     ids = list(versions)
@@ -233,8 +234,21 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
         change = _change(aid, today, baseline, r)
         if change is not None and not _unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
-    scores = _write(results=results, snapshots=snapshots, changes=changes, now=now)
-    return RecomputeResult(account_ids=ids, changes=changes, scores={s.account_id: s for s in scores})
+    return _Planned(results=results, snapshots=snapshots, changes=changes)
+
+
+@dataclass
+class _Planned:
+    """A computed chunk, ready to write."""
+
+    results: dict[int, AccountResult]
+    snapshots: list[ScoreSnapshot]
+    changes: list[ScoreChange]
+
+    def write(self, now: dt.datetime) -> RecomputeResult:
+        scores = _write(results=self.results, snapshots=self.snapshots, changes=self.changes, now=now)
+        return RecomputeResult(account_ids=list(self.results), changes=self.changes,
+                               scores={s.account_id: s for s in scores})
 
 
 def _backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
@@ -317,22 +331,43 @@ def scores_recompute(
     # Every account: one aggregation pass per block of AGGREGATE_BLOCK accounts (by id range,
     # no IN list), so the observations are read in one sweep instead of once per chunk.
     block_size = AGGREGATE_BLOCK if account_ids is None and not backfill_days else size
-    for block in _chunks(ids, block_size):
-        aggregates = None
-        if block_size != size:
-            aggregates = selectors.signal_aggregates(
-                signals=_signals_of(list(specs.values())), now=now, id_range=(block[0], block[-1])
-            )
-        for chunk in _chunks(block, size):
-            if backfill_days > 0:
-                part = _backfill_chunk(chunk, specs, routing, now, backfill_days)
-            else:
-                part = _recompute_chunk(chunk, specs, routing, now, aggregates)
-            result.account_ids += part.account_ids
-            result.changes += part.changes
-            result.scores.update(part.scores)
-            done += len(chunk)
-            if progress:
-                progress(done, len(ids))
+    # A full run on PostgreSQL writes chunk i (own connection, own transaction) while chunk
+    # i + 1 is computed: the database and Python work on the two cores at once.
+    overlap = (block_size != size and connection.vendor == "postgresql" and not connection.in_atomic_block
+               and len(ids) > size)
+    pool = ThreadPoolExecutor(max_workers=1) if overlap else None
+    pending: list[Future] = []
+
+    def collect(part: RecomputeResult) -> None:
+        result.account_ids += part.account_ids
+        result.changes += part.changes
+        result.scores.update(part.scores)
+
+    try:
+        for block in _chunks(ids, block_size):
+            aggregates = None
+            if block_size != size:
+                aggregates = selectors.signal_aggregates(
+                    signals=_signals_of(list(specs.values())), now=now, id_range=(block[0], block[-1])
+                )
+            for chunk in _chunks(block, size):
+                if backfill_days > 0:
+                    collect(_backfill_chunk(chunk, specs, routing, now, backfill_days))
+                elif pool is not None:
+                    planned = _recompute_chunk(chunk, specs, routing, now, aggregates)
+                    if pending:
+                        collect(pending.pop().result())
+                    pending.append(pool.submit(planned.write, now))
+                else:
+                    collect(_recompute_chunk(chunk, specs, routing, now, aggregates).write(now))
+                done += len(chunk)
+                if progress:
+                    progress(done, len(ids))
+        for future in pending:
+            collect(future.result())
+    finally:
+        if pool is not None:
+            pool.submit(lambda: connection.close()).result()  # closes the writer thread's own connection
+            pool.shutdown()
     return result
 
