@@ -214,10 +214,15 @@ def raw_observations(
 # --- stored state ------------------------------------------------------------------
 
 
-def current_scores(account_ids: Sequence[int]) -> dict[int, dict]:
+def current_scores(account_ids: Sequence[int], components: bool = True) -> dict[int, dict]:
     fields = ["account_id", "score", "tier", "tier_since", "pending_tier", "pending_since", "model_version_id",
-              "computed_at", "components"]
+              "computed_at"] + (["components"] if components else [])
     return {r["account_id"]: r for r in AccountScore.objects.filter(account_id__in=account_ids).values(*fields)}
+
+
+def score_components(account_ids: Sequence[int]) -> dict[int, dict]:
+    """Stored AccountScore components (read only where a change-log entry needs them)."""
+    return dict(AccountScore.objects.filter(account_id__in=account_ids).values_list("account_id", "components"))
 
 
 def prior_state(row: dict | None) -> PriorState | None:

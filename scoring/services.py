@@ -82,7 +82,7 @@ def scores_preview(
     out: dict[int, AccountResult] = {}
     for chunk in _chunks(list(account_ids), settings.RECOMPUTE_CHUNK_SIZE):
         aggregates = selectors.signal_aggregates(signals=spec.signals, now=now, account_ids=chunk)
-        current = selectors.current_scores(chunk)
+        current = selectors.current_scores(chunk, components=False)
         hist = selectors.histories(chunk, today, [spec.rapid_decline_days])
         overrides = selectors.overrides_for(chunk, now)
         for aid in chunk:
@@ -106,12 +106,17 @@ def _cause(baseline: dict, result: AccountResult) -> str:
     return ScoreChange.Cause.DATA
 
 
+def _qualifies(baseline: dict | None, result: AccountResult) -> bool:
+    """A change-log entry: the effective tier changed or the score moved by SCORE_CHANGE_MIN_POINTS."""
+    if baseline is None:
+        return False
+    moved = abs(result.score - baseline["score"]) >= settings.SCORE_CHANGE_MIN_POINTS
+    return moved or baseline["tier"] != result.tier
+
+
 def _change(aid: int, date: dt.date, baseline: dict | None, result: AccountResult) -> ScoreChange | None:
     """The change-log row for this result, or None when nothing moved enough."""
-    if baseline is None:
-        return None
-    moved = abs(result.score - baseline["score"]) >= settings.SCORE_CHANGE_MIN_POINTS
-    if not moved and baseline["tier"] == result.tier:
+    if not _qualifies(baseline, result):
         return None
     deltas, summary = describe_change(
         before=baseline.get("components"), after=result.components, from_score=baseline["score"], to_score=result.score
@@ -212,7 +217,7 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
     if aggregates is None:
         used = [specs[v] for v in set(versions.values())]
         aggregates = selectors.signal_aggregates(signals=_signals_of(used), now=now, account_ids=ids)
-    current = selectors.current_scores(ids)
+    current = selectors.current_scores(ids, components=False)
     hist = selectors.histories(ids, today, {specs[v].rapid_decline_days for v in versions.values()})
     overrides = selectors.overrides_for(ids, now)
     # Baseline of the change log: the state before today (AccountScore unless already computed today).
@@ -221,6 +226,7 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
     existing = selectors.changes_on(ids, today, today)
     results: dict[int, AccountResult] = {}
     snapshots, changes = [], []
+    baselines: dict[int, dict | None] = {}
     for aid in ids:
         spec = specs[versions[aid]]
         row = current.get(aid)
@@ -230,8 +236,14 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
         )
         results[aid] = r
         snapshots.append(_snapshot(aid, today, r))
-        baseline = earlier.get(aid) if aid in redo else row
-        change = _change(aid, today, baseline, r)
+        baselines[aid] = earlier.get(aid) if aid in redo else row
+    # Components of the stored scores only where an entry will be written (they are big).
+    needed = [aid for aid, b in baselines.items() if aid not in redo and _qualifies(b, results[aid])]
+    stored = selectors.score_components(needed) if needed else {}
+    for aid, baseline in baselines.items():
+        if aid in stored:
+            baseline = {**baseline, "components": stored[aid]}
+        change = _change(aid, today, baseline, results[aid])
         if change is not None and not _unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
     return _Planned(results=results, snapshots=snapshots, changes=changes)
