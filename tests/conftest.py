@@ -16,9 +16,12 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
+def _fast_and_synchronous(settings, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    # django-q reads Q_CLUSTER once at import, so the setting alone would not
+    # reach it: patch its config so async_task runs inline in tests. The
+    # end-to-end worker tests turn this off again.
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)
 
 
 def _user(username: str, role: Role | None, **extra) -> User:
