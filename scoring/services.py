@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import JSONField
 from django.utils import timezone
 
 from accounts.models import Account
@@ -141,7 +142,7 @@ def _unchanged(row: dict | None, change: ScoreChange) -> bool:
     return row is not None and all(row[f] == getattr(change, f) for f in _CHANGE_FIELDS)
 
 
-def _upsert(model, objs: list, unique: list[str], update: list[str]) -> None:
+def _upsert(model, objs: list, unique: list[str], update: list[str], need_pk: bool = False) -> None:
     """Insert or update ``objs`` in one statement per table (per batch on SQLite).
 
     PostgreSQL: ``INSERT … SELECT FROM jsonb_to_recordset(one JSON parameter) ON CONFLICT``
@@ -150,18 +151,21 @@ def _upsert(model, objs: list, unique: list[str], update: list[str]) -> None:
     """
     if not objs:
         return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=2000, update_conflicts=True, unique_fields=unique,
-                                  update_fields=update)
-        return
     fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.column == "id")]
     q = connection.ops.quote_name
+    if connection.vendor != "postgresql":
+        if need_pk:
+            model.objects.bulk_create(objs, batch_size=2000, update_conflicts=True, unique_fields=unique,
+                                      update_fields=update)
+        else:
+            _sqlite_upsert(model, fields, objs, unique, update)
+        return
     cols = ", ".join(q(f.column) for f in fields)
     types = ", ".join(f"{q(f.column)} {f.db_type(connection).split('(')[0]}" for f in fields)
     conflict = ", ".join(q(model._meta.get_field(u).column) for u in unique)
     sets = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in (model._meta.get_field(u).column for u in update))
     keys = [model._meta.get_field(u) for u in unique]
-    returning = f" RETURNING id, {conflict}" if model._meta.pk.column == "id" else ""
+    returning = f" RETURNING id, {conflict}" if need_pk else ""
     rows = [{f.column: _plain(getattr(o, f.attname)) for f in fields} for o in objs]
     sql = (f"INSERT INTO {q(model._meta.db_table)} ({cols}) SELECT {cols} FROM jsonb_to_recordset(%s::jsonb) "
            f"AS r({types}) ON CONFLICT ({conflict}) DO UPDATE SET {sets}{returning}")
@@ -171,6 +175,28 @@ def _upsert(model, objs: list, unique: list[str], update: list[str]) -> None:
             by_key = {tuple(str(getattr(o, k.attname)) for k in keys): o for o in objs}
             for pk, *key in cursor.fetchall():
                 by_key[tuple(map(str, key))].pk = pk
+
+
+def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[str]) -> None:
+    """``INSERT … ON CONFLICT DO UPDATE`` through one ``executemany`` (no per-value ORM preparation)."""
+    q = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = [q(f.column) for f in fields]
+    sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (model._meta.get_field(u).column for u in update))
+    conflict = ", ".join(q(model._meta.get_field(u).column) for u in unique)
+    sql = (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}")
+    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+
+    def value(f, v):
+        if f.attname in json_fields:
+            return json.dumps(v)
+        if isinstance(v, dt.datetime):
+            return adapt(v)
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[value(f, getattr(o, f.attname)) for f in fields] for o in objs])
 
 
 def _plain(value):
@@ -198,7 +224,8 @@ def _write(
         for i in range(0, len(snapshots), 5000):
             _upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"],
                     ["score", "raw_tier", "tier", "model_version", "components", "override_active"])
-        _upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in _CHANGE_FIELDS])
+        _upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in _CHANGE_FIELDS],
+                need_pk=True)
     return scores
 
 
@@ -284,6 +311,7 @@ def _backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: 
     prior: dict[int, PriorState | None] = {}
     baseline: dict[int, dict | None] = {}
     past: dict[int, dict[dt.date, float]] = {aid: {} for aid in ids}
+    trail: dict[int, list[float]] = {aid: [] for aid in ids}
     results: dict[int, AccountResult] = {}
     snapshots, changes = [], []
     for k in range(days - 1, -1, -1):
@@ -292,14 +320,15 @@ def _backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: 
         for aid in ids:
             spec = specs[versions[aid]]
             mine = past[aid]
-            peak = max((mine[today - d * day] for d in range(1, spec.rapid_decline_days + 1)
-                        if today - d * day in mine), default=None)
+            recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
+            peak = max(recent) if recent else None
             history = History(past={d: mine[today - d * day] for d in (7, 30, 60, 90) if today - d * day in mine},
                               peak=peak)
             aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
             r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=today, prior=prior.get(aid),
                                 history=history, overrides=overrides.get(aid, ()))
             mine[today] = r.score
+            trail[aid].append(r.score)
             snapshots.append(_snapshot(aid, today, r))
             change = _change(aid, today, baseline.get(aid), r)
             if change is not None:
