@@ -145,9 +145,9 @@ def _unchanged(row: dict | None, change: ScoreChange) -> bool:
 def _upsert(model, objs: list, unique: list[str], update: list[str], need_pk: bool = False) -> None:
     """Insert or update ``objs`` in one statement per table (per batch on SQLite).
 
-    PostgreSQL: ``INSERT … SELECT FROM jsonb_to_recordset(one JSON parameter) ON CONFLICT``
-    — the rows travel as one JSON document that the server parses in C, instead of
-    tens of thousands of client-side quoted parameters. Elsewhere: ``bulk_create``.
+    PostgreSQL: COPY into a session-local staging table, then ``INSERT … SELECT … ON
+    CONFLICT DO UPDATE`` (no client-side quoting of tens of thousands of parameters).
+    SQLite: ``executemany`` of ``INSERT … ON CONFLICT`` (``bulk_create`` where ids are needed).
     """
     if not objs:
         return
@@ -166,11 +166,16 @@ def _upsert(model, objs: list, unique: list[str], update: list[str], need_pk: bo
     sets = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in (model._meta.get_field(u).column for u in update))
     keys = [model._meta.get_field(u) for u in unique]
     returning = f" RETURNING id, {conflict}" if need_pk else ""
-    rows = [{f.column: _plain(getattr(o, f.attname)) for f in fields} for o in objs]
-    sql = (f"INSERT INTO {q(model._meta.db_table)} ({cols}) SELECT {cols} FROM jsonb_to_recordset(%s::jsonb) "
-           f"AS r({types}) ON CONFLICT ({conflict}) DO UPDATE SET {sets}{returning}")
+    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+    staging = q(f"hs_upsert_{model._meta.db_table}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(rows)])
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({types}); TRUNCATE {staging}")
+        with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
+            for o in objs:
+                copy.write_row([json.dumps(getattr(o, f.attname)) if f.attname in json_fields
+                                else getattr(o, f.attname) for f in fields])
+        cursor.execute(f"INSERT INTO {q(model._meta.db_table)} ({cols}) SELECT {cols} FROM {staging} "
+                       f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}{returning}")
         if returning:
             by_key = {tuple(str(getattr(o, k.attname)) for k in keys): o for o in objs}
             for pk, *key in cursor.fetchall():
@@ -197,10 +202,6 @@ def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[st
 
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[value(f, getattr(o, f.attname)) for f in fields] for o in objs])
-
-
-def _plain(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _write(
