@@ -122,7 +122,8 @@ def signal_aggregates(
     """account id → signal id → SignalAggregate, in ONE GROUP BY query.
 
     The decay weight exp((t − now)·k) is computed in SQL (k = ln 2 / half-life);
-    the value of the newest observation comes from one index lookup per group.
+    the value of the newest observation is the max of [time, value] pairs on PostgreSQL,
+    one index lookup per group on SQLite.
     Same semantics as ``engine.aggregate_observations`` (the reference).
     """
     if not signals or account_ids == []:
@@ -147,6 +148,18 @@ def signal_aggregates(
     in_win = "o.observed_at > p.column2"
     in_prev = "o.observed_at > p.column3 AND o.observed_at <= p.column2"
     weight = f"CASE WHEN p.column5 = 0 THEN 1.0 ELSE EXP(({epoch} - %s) * p.column5) END"
+    pg = connection.vendor == "postgresql"
+    latest_in = ", ".join(["%s"] * len(latest_ids))
+    if pg:
+        # The newest value in the same pass: max over [time, value] pairs (ties → larger value).
+        latest_agg = f", MAX(ARRAY[{epoch}, o.value]) FILTER (WHERE o.signal_id IN ({latest_in})) AS lpair"
+        latest_sql, p_agg, p_out = "lpair[2]", latest_ids, []
+    else:  # one index lookup per group
+        latest_agg, p_agg, p_out = "", [], latest_ids
+        latest_sql = f"""CASE WHEN sid IN ({latest_in}) THEN (
+                SELECT MAX(o2.value) FROM scoring_observation o2
+                WHERE o2.account_id = agg.aid AND o2.signal_id = agg.sid AND o2.observed_at = agg.newest
+            ) END"""
     sql = f"""
         WITH agg AS (
             SELECT o.account_id AS aid, o.signal_id AS sid, MAX(o.observed_at) AS newest,
@@ -155,22 +168,17 @@ def signal_aggregates(
                 SUM({weight}) FILTER (WHERE {in_win}) AS wtot,
                 SUM(o.value) FILTER (WHERE {in_win}) AS vsum,
                 COUNT(*) FILTER (WHERE {in_prev}) AS pn,
-                SUM(o.value) FILTER (WHERE {in_prev}) AS psum
+                SUM(o.value) FILTER (WHERE {in_prev}) AS psum{latest_agg}
             FROM scoring_observation o JOIN (VALUES {", ".join(values)}) AS p ON p.column1 = o.signal_id
             WHERE o.observed_at > p.column4 AND o.observed_at <= {ts} AND o.observed_at > {ts}{where}
             GROUP BY o.account_id, o.signal_id
         )
-        SELECT aid, sid, {newest}, n, wsum, wtot, vsum, pn, psum,
-            CASE WHEN sid IN ({", ".join(["%s"] * len(latest_ids))}) THEN (
-                SELECT MAX(o2.value) FROM scoring_observation o2
-                WHERE o2.account_id = agg.aid AND o2.signal_id = agg.sid AND o2.observed_at = agg.newest
-            ) END AS latest
+        SELECT aid, sid, {newest}, n, wsum, wtot, vsum, pn, psum, {latest_sql} AS latest
         FROM agg
     """
     oldest = now - max(s.horizon_days for s in signals) * day
-    params = [now_s, now_s, *p_values, adapt(now), adapt(oldest), *p_where, *latest_ids]
+    params = [now_s, now_s, *p_agg, *p_values, adapt(now), adapt(oldest), *p_where, *p_out]
     out: dict[int, dict[int, SignalAggregate]] = defaultdict(dict)
-    pg = connection.vendor == "postgresql"
     with transaction.atomic() if pg else nullcontext(), connection.cursor() as cursor:
         if pg:
             # A big one-off aggregation: no JIT compile (seconds), hash it in memory.
