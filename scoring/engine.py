@@ -55,8 +55,11 @@ class SignalSpec:
 
     @property
     def horizon_days(self) -> int:
-        """How far back observations matter (windows, staleness)."""
-        return max(2 * self.window_days, self.stale_after_days)
+        """How far back observations are aggregated (windows, staleness)."""
+        if self.aggregation == "latest":
+            return self.stale_after_days
+        windows = 2 if self.aggregation == "pct_change" else 1
+        return max(windows * self.window_days, self.stale_after_days)
 
 
 @dataclass(frozen=True)
@@ -173,11 +176,15 @@ def aggregate_observations(signal: SignalSpec, observations: Iterable[Obs], now:
     horizon = signal.horizon_days * DAY_SECONDS
     k = signal.decay_rate
     newest: Obs | None = None
+    older: Obs | None = None  # the newest observation before the horizon: "no data since …"
     n = pn = 0
     wsum = wtot = vsum = psum = 0.0
     for ob in observations:
         age = now_s - _epoch(ob.at)
-        if age < 0 or age >= horizon:
+        if age < 0:
+            continue
+        if age >= horizon:
+            older = ob if older is None or ob.at > older.at else older
             continue
         if newest is None or (ob.at, ob.value) > (newest.at, newest.value):
             newest = ob
@@ -190,10 +197,10 @@ def aggregate_observations(signal: SignalSpec, observations: Iterable[Obs], now:
         elif age < 2 * win:
             pn += 1
             psum += ob.value
+    if newest is None:
+        return SignalAggregate(newest_at=older.at if older else None)
     return SignalAggregate(
-        newest_at=newest.at if newest else None,
-        latest=newest.value if newest else None,
-        n=n, wsum=wsum, wtot=wtot, vsum=vsum, pn=pn, psum=psum,
+        newest_at=newest.at, latest=newest.value, n=n, wsum=wsum, wtot=wtot, vsum=vsum, pn=pn, psum=psum
     )
 
 
@@ -224,8 +231,8 @@ class SeriesAggregator:
         win = s.window_days * DAY_SECONDS
         hi = bisect_right(self.t, now_s)
         h_lo = bisect_right(self.t, now_s - s.horizon_days * DAY_SECONDS)
-        if hi <= h_lo:
-            return SignalAggregate()
+        if hi <= h_lo:  # nothing within the horizon: only when the data stopped, if loaded
+            return SignalAggregate(newest_at=self.obs[hi - 1].at if hi else None)
         w_lo = max(h_lo, bisect_right(self.t, now_s - win))
         p_lo = max(h_lo, bisect_right(self.t, now_s - 2 * win))
         k = s.decay_rate

@@ -116,8 +116,7 @@ def _to_datetime(value) -> dt.datetime | None:
 
 
 def signal_aggregates(
-    *, signals: Sequence[SignalSpec], now: dt.datetime, account_ids: Sequence[int] | None = None,
-    id_range: tuple[int, int] | None = None,
+    *, signals: Sequence[SignalSpec], now: dt.datetime, account_ids: Sequence[int], by_range: bool = False
 ) -> dict[int, dict[int, SignalAggregate]]:
     """account id → signal id → SignalAggregate, in ONE GROUP BY query.
 
@@ -126,7 +125,7 @@ def signal_aggregates(
     one index lookup per group on SQLite.
     Same semantics as ``engine.aggregate_observations`` (the reference).
     """
-    if not signals or account_ids == []:
+    if not signals or not account_ids:
         return {}
     adapt = connection.ops.adapt_datetimefield_value
     epoch, ts, newest = _sql_parts()
@@ -139,11 +138,10 @@ def signal_aggregates(
         values.append(f"(%s, {ts}, {ts}, {ts}, %s)")
         p_values += [s.id, adapt(now - s.window_days * day), adapt(now - 2 * s.window_days * day),
                      adapt(now - s.horizon_days * day), float(s.decay_rate)]
-    where, p_where = "", []
-    if account_ids is not None:
+    if by_range:  # a block of all accounts in id order: a range, not a long IN list
+        where, p_where = " AND o.account_id BETWEEN %s AND %s", [min(account_ids), max(account_ids)]
+    else:
         where, p_where = f" AND o.account_id IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
-    elif id_range is not None:
-        where, p_where = " AND o.account_id BETWEEN %s AND %s", list(id_range)
     latest_ids = [s.id for s in signals if s.aggregation == "latest"] or [-1]
     in_win = "o.observed_at > p.column2"
     in_prev = "o.observed_at > p.column3 AND o.observed_at <= p.column2"
@@ -189,7 +187,30 @@ def signal_aggregates(
                 newest_at=_to_datetime(newest), latest=latest, n=n, wsum=wsum or 0.0, wtot=wtot or 0.0,
                 vsum=vsum or 0.0, pn=pn, psum=psum or 0.0,
             )
+    _add_older(out, account_ids, signals, now)
     return out
+
+
+def _add_older(out: dict, account_ids: Sequence[int], signals: Sequence[SignalSpec], now: dt.datetime) -> None:
+    """For pairs with nothing in the horizon, when the data stopped ("no data since …"): one
+    query of index probes (MAX(observed_at) per account and signal), only where needed."""
+    wanted = {s.id for s in signals}
+    accounts = [a for a in account_ids if len(out.get(a, ())) < len(wanted)]
+    if not accounts:
+        return
+    missing = sorted({s for a in accounts for s in wanted if s not in out.get(a, ())})
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = f"""
+        SELECT a.id, s.id, (SELECT MAX(o.observed_at) FROM scoring_observation o
+                            WHERE o.account_id = a.id AND o.signal_id = s.id AND o.observed_at <= %s)
+        FROM accounts_account a CROSS JOIN scoring_signaldefinition s
+        WHERE a.id IN ({", ".join(["%s"] * len(accounts))}) AND s.id IN ({", ".join(["%s"] * len(missing))})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(now), *accounts, *missing])
+        for aid, sid, newest in cursor.fetchall():
+            if newest is not None and sid not in out.get(aid, ()):
+                out[aid][sid] = SignalAggregate(newest_at=_to_datetime(newest))
 
 
 def raw_observations(

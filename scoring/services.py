@@ -390,7 +390,7 @@ def scores_recompute(
             aggregates = None
             if block_size != size:
                 aggregates = selectors.signal_aggregates(
-                    signals=_signals_of(list(specs.values())), now=now, id_range=(block[0], block[-1])
+                    signals=_signals_of(list(specs.values())), now=now, account_ids=block, by_range=True
                 )
             for chunk in _chunks(block, size):
                 if backfill_days > 0:
