@@ -3,7 +3,10 @@
 Per chunk of accounts (settings.RECOMPUTE_CHUNK_SIZE) a fixed number of
 queries: one GROUP BY for the observations (decay-weighted window sums, counts,
 newest value per account and signal — see selectors.signal_aggregates), a few
-for stored state, and one bulk upsert per table.
+for stored state, and one upsert per table. A run over every account aggregates
+once per AGGREGATE_BLOCK accounts (one sweep of the table) and, on PostgreSQL,
+writes each chunk from a second thread while the next one is computed.
+Backfill rebuilds daily history from raw observations with prefix sums.
 """
 
 from __future__ import annotations
