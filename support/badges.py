@@ -140,7 +140,7 @@ def badge_data_for(*, account: Account | None, score: AccountScore | None) -> di
         return {
             "found": False,
             "account": {"external_id": account.external_id, "name": account.name} if account else None,
-            "score": None, "tier": None, "trend": None, "trend_arrow": "", "top_reasons": [],
+            "score": None, "tier": None, "trend": None, "trend_label": "", "trend_arrow": "", "top_reasons": [],
             "owner": _owner_name(account), "url": _account_url(account.external_id) if account else None,
             "colour": TIER_COLOURS[None], "label": "No health data",
         }  # fmt: skip
@@ -151,6 +151,7 @@ def badge_data_for(*, account: Account | None, score: AccountScore | None) -> di
         "score": round(score.score),
         "tier": score.tier,
         "trend": score.trend,
+        "trend_label": score.get_trend_display(),
         "trend_arrow": TREND_ARROWS.get(score.trend, ""),
         "top_reasons": list(components.get("top_reasons") or [])[:2],
         "owner": _owner_name(account),

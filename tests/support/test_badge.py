@@ -40,6 +40,7 @@ def test_it_answers_json_with_a_read_token(client, red_acme, read_key):
     assert response.status_code == 200
     body = response.json()
     assert (body["found"], body["score"], body["tier"], body["trend_arrow"]) == (True, 43, "red", "↘")
+    assert (body["trend"], body["trend_label"]) == ("gradual_decline", "Gradual decline")
     assert body["top_reasons"] == ["Logins per week low (4.2 logins): −13.9", "Open support tickets high (6 tickets): −7.5"]
     assert body["owner"] == "Alice Smith"
     assert body["url"].endswith("/accounts/acme/")
@@ -61,6 +62,7 @@ def test_it_renders_the_sidebar_fragment(client, red_acme, read_key):
     html = client.get(f"/badge/acme?format=html&token={read_key}").content.decode()
     assert "#cf222e" in html  # tier colour
     assert ">43<" in html and "↘" in html
+    assert 'title="Trend: Gradual decline"' in html
     assert "Logins per week low (4.2 logins): −13.9" in html
     assert "Open support tickets high (6 tickets): −7.5" in html
     assert "Payment health low" not in html  # only the top two reasons
