@@ -64,7 +64,7 @@ def badge(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
 
 
 _TICKET_ROLES = {Role.SUPPORT, Role.MANAGER, Role.OPS, Role.CSM}
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 
 
 @login_required
@@ -91,7 +91,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     for ticket in page.object_list:
         account = ticket.account
         score = getattr(account, "score", None) if account is not None else None
-        rows.append({"ticket": ticket, "badge": badge_data_for(account=account, score=score)})
+        rows.append({"ticket": ticket, "score": score, "badge": badge_data_for(account=account, score=score)})
     context = {
         "rows": rows,
         "page": page,
