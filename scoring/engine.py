@@ -2,8 +2,9 @@
 
 Data in (a ``ModelSpec``, per-signal ``SignalAggregate`` numbers, the previous
 state, history points, overrides, "now"), an ``AccountResult`` out. The
-services feed it numbers aggregated in SQL; ``aggregate_observations`` is the
-Python reference over raw observations that the SQL path must match.
+services feed it numbers aggregated in SQL; ``scoring.aggregation`` holds the
+Python reference over raw observations that the SQL path must match, and
+``scoring.changelog`` the change-log wording.
 
 Vocabulary and formula: shared/DESIGN.md, "The score".
 """
@@ -12,17 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
+# Re-exported: the aggregation types and the reference live in scoring.aggregation.
+from scoring.aggregation import (  # noqa: F401
+    DAY_SECONDS,
+    Obs,
+    SeriesAggregator,
+    SignalAggregate,
+    aggregate_observations,
+)
+
 GREEN, YELLOW, RED = "green", "yellow", "red"
 TIER_RANK = {GREEN: 2, YELLOW: 1, RED: 0}
 NEUTRAL = 50.0
 LN2 = math.log(2.0)
-DAY_SECONDS = 86400.0
 MINUS = "\u2212"
 # Trend label rules (points). Rapid decline uses the model's own rule.
 TREND_STABLE_POINTS = 5.0
@@ -74,31 +82,6 @@ class ModelSpec:
     rapid_decline_days: int = 30
     number: int = 1
     name: str = ""
-
-
-@dataclass(frozen=True)
-class Obs:
-    at: dt.datetime
-    value: float
-
-
-@dataclass(frozen=True)
-class SignalAggregate:
-    """The few numbers per account and signal that the score needs.
-
-    Window = (now − window, now]; previous window = (now − 2·window, now − window].
-    ``wsum``/``wtot`` are decay-weighted (weight 2^(−age/half-life)); without
-    decay they equal ``vsum``/``n``.
-    """
-
-    newest_at: dt.datetime | None = None
-    latest: float | None = None
-    n: int = 0
-    wsum: float = 0.0
-    wtot: float = 0.0
-    vsum: float = 0.0
-    pn: int = 0
-    psum: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -160,89 +143,6 @@ class AccountResult:
     components: dict
     model_version_id: int
     override_id: int | None = None
-
-
-# --- aggregation -------------------------------------------------------------
-
-
-def _epoch(at: dt.datetime) -> float:
-    return at.timestamp()
-
-
-def aggregate_observations(signal: SignalSpec, observations: Iterable[Obs], now: dt.datetime) -> SignalAggregate:
-    """Python reference aggregation over raw observations (what the SQL computes)."""
-    now_s = _epoch(now)
-    win = signal.window_days * DAY_SECONDS
-    horizon = signal.horizon_days * DAY_SECONDS
-    k = signal.decay_rate
-    newest: Obs | None = None
-    older: Obs | None = None  # the newest observation before the horizon: "no data since …"
-    n = pn = 0
-    wsum = wtot = vsum = psum = 0.0
-    for ob in observations:
-        age = now_s - _epoch(ob.at)
-        if age < 0:
-            continue
-        if age >= horizon:
-            older = ob if older is None or ob.at > older.at else older
-            continue
-        if newest is None or (ob.at, ob.value) > (newest.at, newest.value):
-            newest = ob
-        if age < win:
-            w = math.exp(-age * k) if k else 1.0
-            n += 1
-            wsum += w * ob.value
-            wtot += w
-            vsum += ob.value
-        elif age < 2 * win:
-            pn += 1
-            psum += ob.value
-    if newest is None:
-        return SignalAggregate(newest_at=older.at if older else None)
-    return SignalAggregate(
-        newest_at=newest.at, latest=newest.value, n=n, wsum=wsum, wtot=wtot, vsum=vsum, pn=pn, psum=psum
-    )
-
-
-class SeriesAggregator:
-    """``aggregate_observations`` for one series at many "now"s, O(log n) each.
-
-    Prefix sums of a_i = exp((t_i − ref)·k) let a window's decayed sum be read as
-    (P[hi] − P[lo]) · exp((ref − now)·k). Older terms are the smaller ones, so the
-    subtraction loses no precision. Used by the backfill (one "now" per day).
-    """
-
-    def __init__(self, signal: SignalSpec, observations: Sequence[Obs], ref: dt.datetime):
-        self.signal = signal
-        self.obs = sorted(observations, key=lambda o: (o.at, o.value))
-        self.t = [_epoch(o.at) for o in self.obs]
-        self.ref = _epoch(ref)
-        k = signal.decay_rate
-        self.p_av, self.p_a, self.p_v = [0.0], [0.0], [0.0]
-        for t, o in zip(self.t, self.obs, strict=True):
-            a = math.exp((t - self.ref) * k) if k else 1.0
-            self.p_av.append(self.p_av[-1] + a * o.value)
-            self.p_a.append(self.p_a[-1] + a)
-            self.p_v.append(self.p_v[-1] + o.value)
-
-    def at(self, now: dt.datetime) -> SignalAggregate:
-        s = self.signal
-        now_s = _epoch(now)
-        win = s.window_days * DAY_SECONDS
-        hi = bisect_right(self.t, now_s)
-        h_lo = bisect_right(self.t, now_s - s.horizon_days * DAY_SECONDS)
-        if hi <= h_lo:  # nothing within the horizon: only when the data stopped, if loaded
-            return SignalAggregate(newest_at=self.obs[hi - 1].at if hi else None)
-        w_lo = max(h_lo, bisect_right(self.t, now_s - win))
-        p_lo = max(h_lo, bisect_right(self.t, now_s - 2 * win))
-        k = s.decay_rate
-        scale = math.exp((self.ref - now_s) * k) if k else 1.0
-        newest = self.obs[hi - 1]
-        return SignalAggregate(
-            newest_at=newest.at, latest=newest.value, n=hi - w_lo,
-            wsum=(self.p_av[hi] - self.p_av[w_lo]) * scale, wtot=(self.p_a[hi] - self.p_a[w_lo]) * scale,
-            vsum=self.p_v[hi] - self.p_v[w_lo], pn=w_lo - p_lo, psum=self.p_v[w_lo] - self.p_v[p_lo],
-        )
 
 
 def signal_value(signal: SignalSpec, agg: SignalAggregate) -> float | None:
@@ -483,35 +383,3 @@ def compute_account(
         model_version_id=model.version_id,
         override_id=components["override"]["id"] if components["override"] else None,
     )
-
-
-# --- change log ----------------------------------------------------------------
-
-
-def _short(label: str) -> str:
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
-def describe_change(*, before: Mapping | None, after: Mapping, from_score: float | None, to_score: float) -> tuple[list[dict], str]:
-    """Per-signal contribution deltas (|delta| desc) and a summary like "−12: logins per week −8, open tickets −4"."""
-    old = {s["key"]: s for s in (before or {}).get("signals", [])}
-    deltas = []
-    for s in after.get("signals", []):
-        delta = round(s["contribution"] - old.get(s["key"], {}).get("contribution", 0.0), 2)
-        if abs(delta) > 0.011:  # a cent is rounding jitter between the contributions
-            deltas.append({"signal": s["key"], "label": s["label"], "delta": delta})
-    old_ov = ((before or {}).get("override") or {}).get("points", 0.0)
-    new_ov = (after.get("override") or {}).get("points", 0.0)
-    if round(new_ov - old_ov, 2):
-        label = (after.get("override") or (before or {}).get("override") or {}).get("reason_label", "Override")
-        deltas.append({"signal": "override", "label": label, "delta": round(new_ov - old_ov, 2)})
-    deltas.sort(key=lambda d: (-abs(d["delta"]), d["signal"]))
-
-    def signed(x: float) -> str:
-        r = round(x)
-        return f"+{r}" if r > 0 else (f"{MINUS}{-r}" if r < 0 else "0")
-
-    move = to_score - (from_score if from_score is not None else to_score)
-    parts = [f"{_short(d['label'])} {signed(d['delta'])}" for d in deltas[:3] if round(d["delta"])]
-    summary = signed(move) + (": " + ", ".join(parts) if parts else "")
-    return deltas, summary

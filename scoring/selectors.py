@@ -87,6 +87,22 @@ def account_segments(account_ids: Sequence[int]) -> dict[int, int | None]:
     return dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "segment_id"))
 
 
+def signals_of(specs: Iterable[ModelSpec]) -> list[SignalSpec]:
+    """The distinct signals of these model specs."""
+    return list({s.id: s for spec in specs for s in spec.signals}.values())
+
+
+def account_versions(account_ids: Sequence[int], routing: dict[int | None, int]) -> dict[int, int]:
+    """account id → the published version that scores it (accounts that exist only)."""
+    segments = account_segments(account_ids)
+    out = {}
+    for aid in account_ids:
+        vid = version_for(segments.get(aid), routing) if aid in segments else None
+        if vid is not None:
+            out[aid] = vid
+    return out
+
+
 def version_for(segment_id: int | None, routing: dict[int | None, int]) -> int | None:
     """The account's segment's published version, else the default segment's."""
     return routing.get(segment_id) or routing.get(None)

@@ -1,0 +1,128 @@
+"""Aggregation of raw observations: the Python reference and the backfill's prefix sums.
+
+Pure (no ORM). ``aggregate_observations`` is the reference that the SQL in
+``selectors.signal_aggregates`` must match (tests/scoring/test_sql_matches_reference.py);
+``SeriesAggregator`` answers the same question for one series at many "now"s (backfill).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scoring.engine import SignalSpec
+
+DAY_SECONDS = 86400.0
+
+
+@dataclass(frozen=True)
+class Obs:
+    at: dt.datetime
+    value: float
+
+
+@dataclass(frozen=True)
+class SignalAggregate:
+    """The few numbers per account and signal that the score needs.
+
+    Window = (now − window, now]; previous window = (now − 2·window, now − window].
+    ``wsum``/``wtot`` are decay-weighted (weight 2^(−age/half-life)); without
+    decay they equal ``vsum``/``n``.
+    """
+
+    newest_at: dt.datetime | None = None
+    latest: float | None = None
+    n: int = 0
+    wsum: float = 0.0
+    wtot: float = 0.0
+    vsum: float = 0.0
+    pn: int = 0
+    psum: float = 0.0
+
+
+
+def _epoch(at: dt.datetime) -> float:
+    return at.timestamp()
+
+
+def aggregate_observations(signal: SignalSpec, observations: Iterable[Obs], now: dt.datetime) -> SignalAggregate:
+    """Python reference aggregation over raw observations (what the SQL computes)."""
+    now_s = _epoch(now)
+    win = signal.window_days * DAY_SECONDS
+    horizon = signal.horizon_days * DAY_SECONDS
+    k = signal.decay_rate
+    newest: Obs | None = None
+    older: Obs | None = None  # the newest observation before the horizon: "no data since …"
+    n = pn = 0
+    wsum = wtot = vsum = psum = 0.0
+    for ob in observations:
+        age = now_s - _epoch(ob.at)
+        if age < 0:
+            continue
+        if age >= horizon:
+            older = ob if older is None or ob.at > older.at else older
+            continue
+        if newest is None or (ob.at, ob.value) > (newest.at, newest.value):
+            newest = ob
+        if age < win:
+            w = math.exp(-age * k) if k else 1.0
+            n += 1
+            wsum += w * ob.value
+            wtot += w
+            vsum += ob.value
+        elif age < 2 * win:
+            pn += 1
+            psum += ob.value
+    if newest is None:
+        return SignalAggregate(newest_at=older.at if older else None)
+    return SignalAggregate(
+        newest_at=newest.at, latest=newest.value, n=n, wsum=wsum, wtot=wtot, vsum=vsum, pn=pn, psum=psum
+    )
+
+
+class SeriesAggregator:
+    """``aggregate_observations`` for one series at many "now"s, O(log n) each.
+
+    Prefix sums of a_i = exp((t_i − ref)·k) let a window's decayed sum be read as
+    (P[hi] − P[lo]) · exp((ref − now)·k). Older terms are the smaller ones, so the
+    subtraction loses no precision. Used by the backfill (one "now" per day).
+    """
+
+    def __init__(self, signal: SignalSpec, observations: Sequence[Obs], ref: dt.datetime):
+        self.signal = signal
+        self.obs = sorted(observations, key=lambda o: (o.at, o.value))
+        self.t = [_epoch(o.at) for o in self.obs]
+        self.ref = _epoch(ref)
+        k = signal.decay_rate
+        self.p_av, self.p_a, self.p_v = [0.0], [0.0], [0.0]
+        for t, o in zip(self.t, self.obs, strict=True):
+            a = math.exp((t - self.ref) * k) if k else 1.0
+            self.p_av.append(self.p_av[-1] + a * o.value)
+            self.p_a.append(self.p_a[-1] + a)
+            self.p_v.append(self.p_v[-1] + o.value)
+
+    def at(self, now: dt.datetime) -> SignalAggregate:
+        s = self.signal
+        now_s = _epoch(now)
+        win = s.window_days * DAY_SECONDS
+        hi = bisect_right(self.t, now_s)
+        h_lo = bisect_right(self.t, now_s - s.horizon_days * DAY_SECONDS)
+        if hi <= h_lo:  # nothing within the horizon: only when the data stopped, if loaded
+            return SignalAggregate(newest_at=self.obs[hi - 1].at if hi else None)
+        w_lo = max(h_lo, bisect_right(self.t, now_s - win))
+        p_lo = max(h_lo, bisect_right(self.t, now_s - 2 * win))
+        k = s.decay_rate
+        scale = math.exp((self.ref - now_s) * k) if k else 1.0
+        newest = self.obs[hi - 1]
+        return SignalAggregate(
+            newest_at=newest.at, latest=newest.value, n=hi - w_lo,
+            wsum=(self.p_av[hi] - self.p_av[w_lo]) * scale, wtot=(self.p_a[hi] - self.p_a[w_lo]) * scale,
+            vsum=self.p_v[hi] - self.p_v[w_lo], pn=w_lo - p_lo, psum=self.p_v[w_lo] - self.p_v[p_lo],
+        )
+
+

@@ -1,0 +1,181 @@
+"""Writes of a recompute: change-log rows, snapshots, bulk upserts (one statement per table).
+
+PostgreSQL: COPY into a session-local staging table, then one ``INSERT … SELECT … ON
+CONFLICT DO UPDATE`` per table. SQLite: one ``executemany`` of ``INSERT … ON CONFLICT``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import JSONField
+
+from scoring.changelog import describe_change
+from scoring.engine import AccountResult
+from scoring.models import AccountScore, ScoreChange, ScoreSnapshot
+
+
+@dataclass
+class RecomputeResult:
+    account_ids: list[int] = field(default_factory=list)
+    changes: list[ScoreChange] = field(default_factory=list)
+    scores: dict[int, AccountScore] = field(default_factory=dict)
+
+
+def change_cause(baseline: dict, result: AccountResult) -> str:
+    if baseline["model_version_id"] != result.model_version_id:
+        return ScoreChange.Cause.MODEL_VERSION
+    before = (baseline.get("components") or {}).get("override") or {}
+    if before.get("id") != result.override_id:
+        return ScoreChange.Cause.OVERRIDE
+    return ScoreChange.Cause.DATA
+
+
+def qualifies(baseline: dict | None, result: AccountResult) -> bool:
+    """A change-log entry: the effective tier changed or the score moved by SCORE_CHANGE_MIN_POINTS."""
+    if baseline is None:
+        return False
+    moved = abs(result.score - baseline["score"]) >= settings.SCORE_CHANGE_MIN_POINTS
+    return moved or baseline["tier"] != result.tier
+
+
+def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountResult) -> ScoreChange | None:
+    """The change-log row for this result, or None when nothing moved enough."""
+    if not qualifies(baseline, result):
+        return None
+    deltas, summary = describe_change(
+        before=baseline.get("components"), after=result.components, from_score=baseline["score"], to_score=result.score
+    )
+    return ScoreChange(
+        account_id=aid, date=date, from_score=baseline["score"], to_score=result.score, from_tier=baseline["tier"],
+        to_tier=result.tier, tier_changed=baseline["tier"] != result.tier, cause=change_cause(baseline, result),
+        model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
+    )
+
+
+def baseline_of(result: AccountResult) -> dict:
+    return {"score": result.score, "tier": result.tier, "model_version_id": result.model_version_id,
+            "components": result.components}
+
+
+CHANGE_FIELDS = ["from_score", "to_score", "from_tier", "to_tier", "tier_changed", "model_version_id",
+                  "signal_deltas", "summary"]
+
+
+def unchanged(row: dict | None, change: ScoreChange) -> bool:
+    return row is not None and all(row[f] == getattr(change, f) for f in CHANGE_FIELDS)
+
+
+def upsert(model, objs: list, unique: list[str], update: list[str], need_pk: bool = False) -> None:
+    """Insert or update ``objs`` in one statement per table (per batch on SQLite).
+
+    PostgreSQL: COPY into a session-local staging table, then ``INSERT … SELECT … ON
+    CONFLICT DO UPDATE`` (no client-side quoting of tens of thousands of parameters).
+    SQLite: ``executemany`` of ``INSERT … ON CONFLICT`` (``bulk_create`` where ids are needed).
+    """
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.column == "id")]
+    q = connection.ops.quote_name
+    if connection.vendor != "postgresql":
+        if need_pk:
+            model.objects.bulk_create(objs, batch_size=2000, update_conflicts=True, unique_fields=unique,
+                                      update_fields=update)
+        else:
+            _sqlite_upsert(model, fields, objs, unique, update)
+        return
+    cols = ", ".join(q(f.column) for f in fields)
+    types = ", ".join(f"{q(f.column)} {f.db_type(connection).split('(')[0]}" for f in fields)
+    conflict = ", ".join(q(model._meta.get_field(u).column) for u in unique)
+    sets = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in (model._meta.get_field(u).column for u in update))
+    keys = [model._meta.get_field(u) for u in unique]
+    returning = f" RETURNING id, {conflict}" if need_pk else ""
+    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+    staging = q(f"hs_upsert_{model._meta.db_table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({types}); TRUNCATE {staging}")
+        with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
+            for o in objs:
+                copy.write_row([json.dumps(getattr(o, f.attname)) if f.attname in json_fields
+                                else getattr(o, f.attname) for f in fields])
+        cursor.execute(f"INSERT INTO {q(model._meta.db_table)} ({cols}) SELECT {cols} FROM {staging} "
+                       f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}{returning}")
+        if returning:
+            by_key = {tuple(str(getattr(o, k.attname)) for k in keys): o for o in objs}
+            for pk, *key in cursor.fetchall():
+                by_key[tuple(map(str, key))].pk = pk
+
+
+def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[str]) -> None:
+    """``INSERT … ON CONFLICT DO UPDATE`` through one ``executemany`` (no per-value ORM preparation)."""
+    q = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = [q(f.column) for f in fields]
+    sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in (model._meta.get_field(u).column for u in update))
+    conflict = ", ".join(q(model._meta.get_field(u).column) for u in unique)
+    sql = (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}")
+    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+
+    def value(f, v):
+        if f.attname in json_fields:
+            return json.dumps(v)
+        if isinstance(v, dt.datetime):
+            return adapt(v)
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[value(f, getattr(o, f.attname)) for f in fields] for o in objs])
+
+
+def scores_write(
+    *, results: dict[int, AccountResult], snapshots: list[ScoreSnapshot], changes: list[ScoreChange], now: dt.datetime
+) -> list[AccountScore]:
+    scores = [
+        AccountScore(
+            account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
+            pending_tier=r.pending_tier, pending_since=r.pending_since, trend=r.trend, delta_7=r.delta_7,
+            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id, computed_at=now,
+            components=r.components,
+        )
+        for aid, r in results.items()
+    ]
+    for change in changes:
+        change.created_at = now
+    with transaction.atomic():
+        upsert(AccountScore, scores, ["account"], ["score", "raw_tier", "tier", "tier_since", "pending_tier",
+                "pending_since", "trend", "delta_7", "delta_30", "delta_90", "model_version", "computed_at",
+                "components"])
+        for i in range(0, len(snapshots), 5000):
+            upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"],
+                    ["score", "raw_tier", "tier", "model_version", "components", "override_active"])
+        upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
+                need_pk=True)
+    return scores
+
+
+def snapshot_of(aid: int, date: dt.date, r: AccountResult) -> ScoreSnapshot:
+    return ScoreSnapshot(
+        account_id=aid, date=date, score=r.score, raw_tier=r.raw_tier, tier=r.tier,
+        model_version_id=r.model_version_id, components=r.components, override_active=r.override_id is not None,
+    )
+
+
+@dataclass
+class Planned:
+    """A computed chunk, ready to write."""
+
+    results: dict[int, AccountResult]
+    snapshots: list[ScoreSnapshot]
+    changes: list[ScoreChange]
+
+    def write(self, now: dt.datetime) -> RecomputeResult:
+        scores = scores_write(results=self.results, snapshots=self.snapshots, changes=self.changes, now=now)
+        return RecomputeResult(account_ids=list(self.results), changes=self.changes,
+                               scores={s.account_id: s for s in scores})
+
+
