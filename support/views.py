@@ -53,9 +53,10 @@ def badge(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
     domain = None if external_id or email else (request.GET.get("domain") or None)
     fmt = _badge_format(request)
     try:
+        # Credentials first: a caller without access learns nothing, not even what a valid query looks like.
+        access = badge_access(request=request, external_id=external_id, email=email, domain=domain)
         if not (external_id or email or domain):
             raise BadgeDenied(400, "Give an account id, ?email= or ?domain=.")
-        access = badge_access(request=request, external_id=external_id, email=email, domain=domain)
         account = badge_account(access=access, external_id=external_id, email=email, domain=domain)
     except BadgeDenied as exc:
         data = badge_data(account=None) | {"label": "Not available", "error": exc.message}
