@@ -1,7 +1,7 @@
 """Full-recompute speed: N accounts × 8 signals × 90 days of daily observations.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hs_bench SECRET_KEY=x .venv/bin/python bench/recompute.py
-    [--accounts 10000] [--days 90] [--runs 2] [--profile]
+    [--accounts 10000] [--days 90] [--runs 2] [--profile] [--build-only]
 
 Uses DATABASE_URL as given (create the database first: ``createdb hs_bench``); it
 migrates it, and refuses to run when it holds accounts that are not bench
@@ -26,7 +26,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# bench/ itself must not be on the path: bench/queue.py would shadow the standard library's queue.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthscore.settings")
 
 import django  # noqa: E402
@@ -152,12 +155,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--runs", type=int, default=2, help="steady-state runs after the first")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="build (or check) the book and stop")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     _refuse_real_data()
     signals = _setup_models()
     _build(args.accounts, args.days, signals)
+    if args.build_only:
+        return
     from django.conf import settings
 
     from scoring.models import AccountScore, ScoreChange, ScoreSnapshot

@@ -39,6 +39,7 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
     series = {key: SeriesAggregator(by_id[key[1]], obs, ref=now) for key, obs in raw.items()}
     overrides = selectors.overrides_for(ids, start)
     first_day, last_day = timezone.localdate(start), timezone.localdate(now)
+    scored_before = selectors.accounts_scored_before(ids, first_day)
     prior: dict[int, PriorState | None] = {}
     baseline: dict[int, dict | None] = {}
     past: dict[int, dict[dt.date, float]] = {aid: {} for aid in ids}
@@ -61,7 +62,9 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             mine[today] = r.score
             trail[aid].append(r.score)
             snapshots.append(snapshot_of(aid, today, r))
-            change = change_for(aid, today, baseline.get(aid), r)
+            # Day one of the range is the first score only for accounts without older history.
+            first_of_old = aid not in baseline and aid in scored_before
+            change = None if first_of_old else change_for(aid, today, baseline.get(aid), r)
             if change is not None:
                 changes.append(change)
             prior[aid] = PriorState(tier=r.tier, tier_since=r.tier_since, pending_tier=r.pending_tier,

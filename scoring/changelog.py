@@ -4,15 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scoring.engine import MINUS
+from scoring.engine import MINUS, TIER_RANK
 
 
 def _short(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
-def describe_change(*, before: Mapping | None, after: Mapping, from_score: float | None, to_score: float) -> tuple[list[dict], str]:
-    """Per-signal contribution deltas (|delta| desc) and a summary like "−12: logins per week −8, open tickets −4"."""
+def _signed(x: float) -> str:
+    r = round(x)
+    return f"+{r}" if r > 0 else (f"{MINUS}{-r}" if r < 0 else "0")
+
+
+def tier_reason(
+    *, from_tier: str, to_tier: str, to_score: float, hold_days: int, decline: float | None, decline_days: int
+) -> str:
+    """Why the effective tier changed: a rapid decline acts at once, anything else held ``hold_days``.
+
+    "Rapid decline: −23 in 30 days, tier yellow → red" / "Tier red → yellow after holding 7 days (score 53)".
+    """
+    arrow = f"{from_tier} \u2192 {to_tier}"
+    if decline is not None and TIER_RANK[to_tier] < TIER_RANK[from_tier]:
+        return f"Rapid decline: {_signed(decline)} in {decline_days} days, tier {arrow}"
+    held = f" after holding {hold_days} days" if hold_days > 1 else ""
+    return f"Tier {arrow}{held} (score {round(to_score)})"
+
+
+def describe_change(
+    *, before: Mapping | None, after: Mapping, from_score: float | None, to_score: float,
+    from_tier: str = "", to_tier: str = "", hold_days: int = 1, decline: float | None = None, decline_days: int = 30,
+) -> tuple[list[dict], str]:
+    """Per-signal contribution deltas (|delta| desc) and a summary like "−12: logins per week −8, open tickets −4".
+
+    An account's first score (``from_score`` None) reads "First score: 42 (red)" with no deltas; a tier
+    change leads with its reason (``tier_reason``), followed by what moved, if anything did.
+    """
+    if from_score is None:
+        return [], f"First score: {round(to_score)} ({to_tier})" if to_tier else f"First score: {round(to_score)}"
     old = {s["key"]: s for s in (before or {}).get("signals", [])}
     deltas = []
     for s in after.get("signals", []):
@@ -25,12 +53,10 @@ def describe_change(*, before: Mapping | None, after: Mapping, from_score: float
         label = (after.get("override") or (before or {}).get("override") or {}).get("reason_label", "Override")
         deltas.append({"signal": "override", "label": label, "delta": round(new_ov - old_ov, 2)})
     deltas.sort(key=lambda d: (-abs(d["delta"]), d["signal"]))
-
-    def signed(x: float) -> str:
-        r = round(x)
-        return f"+{r}" if r > 0 else (f"{MINUS}{-r}" if r < 0 else "0")
-
-    move = to_score - (from_score if from_score is not None else to_score)
-    parts = [f"{_short(d['label'])} {signed(d['delta'])}" for d in deltas[:3] if round(d["delta"])]
-    summary = signed(move) + (": " + ", ".join(parts) if parts else "")
-    return deltas, summary
+    parts = [f"{_short(d['label'])} {_signed(d['delta'])}" for d in deltas[:3] if round(d["delta"])]
+    moved = _signed(to_score - from_score) + (": " + ", ".join(parts) if parts else "")
+    if from_tier and to_tier and from_tier != to_tier:
+        why = tier_reason(from_tier=from_tier, to_tier=to_tier, to_score=to_score, hold_days=hold_days,
+                          decline=decline, decline_days=decline_days)
+        return deltas, why + (f"; {moved}" if parts else "")
+    return deltas, moved

@@ -143,6 +143,11 @@ class AccountResult:
     components: dict
     model_version_id: int
     override_id: int | None = None
+    # Why a tier may change (for the change log): the model's hold, and the fall from the
+    # peak of the rapid-decline window when it counts as a rapid decline (else None).
+    hold_days: int = 7
+    decline: float | None = None
+    decline_days: int = 30
 
 
 def signal_value(signal: SignalSpec, agg: SignalAggregate) -> float | None:
@@ -382,4 +387,6 @@ def compute_account(
         delta_7=deltas[7], delta_30=deltas[30], delta_90=deltas[90], components=components,
         model_version_id=model.version_id,
         override_id=components["override"]["id"] if components["override"] else None,
+        hold_days=model.hold_days, decline_days=model.rapid_decline_days,
+        decline=round(score - history.peak, 2) if is_rapid_decline(score, history, model) else None,
     )

@@ -299,6 +299,12 @@ def histories(account_ids: Sequence[int], today: dt.date, peak_days: Iterable[in
     return out
 
 
+def accounts_scored_before(account_ids: Sequence[int], date: dt.date) -> set[int]:
+    """Accounts that have a snapshot dated before ``date``."""
+    return set(ScoreSnapshot.objects.filter(account_id__in=account_ids, date__lt=date).values_list(
+        "account_id", flat=True).distinct())
+
+
 def earlier_snapshots(account_ids: Sequence[int], today: dt.date) -> dict[int, dict]:
     """The latest snapshot of the last week before ``today`` per account (baseline of the change log)."""
     out: dict[int, dict] = {}

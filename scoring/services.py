@@ -24,7 +24,7 @@ from accounts.models import Account
 from scoring import selectors
 from scoring.backfill import backfill_chunk
 from scoring.engine import AccountResult, ModelSpec, compute_account
-from scoring.models import ScoreModelVersion
+from scoring.models import ScoreChange, ScoreModelVersion
 from scoring.writes import (  # RecomputeResult is re-exported: callers import it from here
     Planned,
     RecomputeResult,
@@ -78,6 +78,11 @@ def scores_preview(
     return out
 
 
+def _first_today(entry: dict | None) -> bool:
+    """Today's data entry is the account's first score (a rerun of its first day)."""
+    return entry is not None and entry["from_score"] is None
+
+
 def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
                      aggregates: dict | None = None) -> Planned:
     today = timezone.localdate(now)
@@ -105,9 +110,14 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
         )
         results[aid] = r
         snapshots.append(snapshot_of(aid, today, r))
-        baselines[aid] = earlier.get(aid) if aid in redo else row
+        if aid not in redo:
+            baselines[aid] = row  # None: the account's first score
+        elif aid in earlier or _first_today(existing.get((aid, today, ScoreChange.Cause.DATA))):
+            baselines[aid] = earlier.get(aid)
+        # else: computed earlier today with no recent snapshot to compare with: no entry
     # Components of the stored scores only where an entry will be written (they are big).
-    needed = [aid for aid, b in baselines.items() if aid not in redo and qualifies(b, results[aid])]
+    needed = [aid for aid, b in baselines.items()
+              if b is not None and aid not in redo and qualifies(b, results[aid])]
     stored = selectors.score_components(needed) if needed else {}
     for aid, baseline in baselines.items():
         if aid in stored:

@@ -36,23 +36,31 @@ def change_cause(baseline: dict, result: AccountResult) -> str:
 
 
 def qualifies(baseline: dict | None, result: AccountResult) -> bool:
-    """A change-log entry: the effective tier changed or the score moved by SCORE_CHANGE_MIN_POINTS."""
+    """A change-log entry: the account's first score (no baseline), a change of the effective tier,
+    or a move of at least SCORE_CHANGE_MIN_POINTS."""
     if baseline is None:
-        return False
+        return True
     moved = abs(result.score - baseline["score"]) >= settings.SCORE_CHANGE_MIN_POINTS
     return moved or baseline["tier"] != result.tier
 
 
 def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountResult) -> ScoreChange | None:
-    """The change-log row for this result, or None when nothing moved enough."""
+    """The change-log row for this result, or None when nothing moved enough.
+
+    baseline None: the account's first score, logged as entering its tier (from_score null,
+    from_tier "", tier_changed), so a new account that starts red opens the red playbook.
+    """
     if not qualifies(baseline, result):
         return None
+    base = baseline or {"score": None, "tier": "", "model_version_id": result.model_version_id}
     deltas, summary = describe_change(
-        before=baseline.get("components"), after=result.components, from_score=baseline["score"], to_score=result.score
+        before=base.get("components"), after=result.components, from_score=base["score"], to_score=result.score,
+        from_tier=base["tier"], to_tier=result.tier, hold_days=result.hold_days, decline=result.decline,
+        decline_days=result.decline_days,
     )
     return ScoreChange(
-        account_id=aid, date=date, from_score=baseline["score"], to_score=result.score, from_tier=baseline["tier"],
-        to_tier=result.tier, tier_changed=baseline["tier"] != result.tier, cause=change_cause(baseline, result),
+        account_id=aid, date=date, from_score=base["score"], to_score=result.score, from_tier=base["tier"],
+        to_tier=result.tier, tier_changed=base["tier"] != result.tier, cause=change_cause(base, result),
         model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
     )
 

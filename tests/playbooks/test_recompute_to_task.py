@@ -26,7 +26,7 @@ def test_it_turns_a_drop_to_red_into_one_task(db, django_capture_on_commit_callb
 
     score = AccountScore.objects.get(account=world.account)
     assert (score.score, score.tier, score.trend) == (10.0, "red", "rapid_decline")
-    change = ScoreChange.objects.get(account=world.account, tier_changed=True)
+    change = ScoreChange.objects.get(account=world.account, from_tier="green")
     assert (change.from_tier, change.to_tier, change.from_score, change.to_score) == ("green", "red", 90.0, 10.0)
     task = Task.objects.get()
     assert (task.title, task.assignee, task.opened_by_change, task.opened_in_tier) == (

@@ -55,10 +55,13 @@ def test_it_publishes_retires_audits_and_logs_version_caused_changes(
 
     score = AccountScore.objects.get()
     assert (score.model_version_id, score.score) == (draft.pk, pytest.approx(40.625, abs=0.006))
-    change = ScoreChange.objects.get()
+    change = ScoreChange.objects.get(date=NOW.date())
     assert (change.cause, change.model_version_id) == ("model_version", draft.pk)
     assert (change.from_score, change.to_score) == (pytest.approx(70.31), pytest.approx(40.625, abs=0.006))
-    assert change.summary.startswith("\u221230: logins per week \u221250")
+    # 70.31 yellow → 40.6: 29.7 below the 30-day peak, a rapid decline, so red at once.
+    assert change.summary.startswith(
+        "Rapid decline: \u221230 in 30 days, tier yellow \u2192 red; \u221230: logins per week \u221250"
+    )
 
 
 def test_it_refuses_to_publish_a_version_that_is_not_a_draft(scoring_setup, ops):
