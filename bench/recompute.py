@@ -1,7 +1,7 @@
 """Full-recompute speed: N accounts × 8 signals × 90 days of daily observations.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hs_bench SECRET_KEY=x .venv/bin/python bench/recompute.py
-    [--accounts 10000] [--days 90] [--runs 2] [--profile] [--build-only]
+    [--accounts 10000] [--days 90] [--runs 2] [--profile] [--build-only] [--chunk N ...]
 
 Uses DATABASE_URL as given (create the database first: ``createdb hs_bench``); it
 migrates it, and refuses to run when it holds accounts that are not bench
@@ -149,6 +149,24 @@ def _recompute(profile: bool) -> tuple[float, int]:
     return time.perf_counter() - t0, len(result.account_ids)
 
 
+def _chunked(size: int) -> None:
+    """The daily schedule's shape: one task per chunk, run one after another (one worker)."""
+    from accounts.models import Account
+    from scoring.services import scores_recompute
+
+    ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    for how in ("range", "ids"):
+        t0 = time.perf_counter()
+        for i in range(0, len(ids), size):
+            chunk = ids[i : i + size]
+            if how == "range":
+                scores_recompute(account_range=(chunk[0], chunk[-1] + 1), now=NOW)
+            else:
+                scores_recompute(account_ids=chunk, now=NOW)
+        took = time.perf_counter() - t0
+        print(f"chunks of {size:,} by {how}:{' ' * (6 - len(how))}{took:6.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=10_000)
@@ -156,6 +174,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="steady-state runs after the first")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the book and stop")
+    parser.add_argument("--chunk", type=int, action="append", default=[],
+                        help="also time the run as tasks of this many accounts (by id range and by id list)")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -181,6 +201,8 @@ def main() -> None:
     for i in range(args.runs):
         steady, n = _recompute(False)
         print(f"full recompute, run {i + 2}:    {steady:6.2f} s  {n:,} accounts  ratio {steady / single:.1f}×")
+    for size in args.chunk:
+        _chunked(size)
     print(f"load average now: {os.getloadavg()[0]:.2f} (2 cores shared with other work)")
 
 

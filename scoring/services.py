@@ -130,9 +130,12 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
 
 def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
-    progress: Progress | None = None,
+    progress: Progress | None = None, account_range: tuple[int, int] | None = None,
 ) -> RecomputeResult:
     """Recompute the given accounts (None: every active account) as of ``now``.
+
+    account_range=(first, end): the active accounts with first ≤ id < end (a chunk of the
+    daily run), read like a full run: one aggregation over the id range, no IN list.
 
     backfill_days=N rebuilds the last N days of history (one snapshot a day,
     hysteresis and change log running forward from no state, existing change-log
@@ -140,7 +143,10 @@ def scores_recompute(
     so triggers never act on the past.
     """
     if account_ids is None:
-        ids = list(Account.objects.filter(status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True))
+        active = Account.objects.filter(status=Account.Status.ACTIVE)
+        if account_range is not None:
+            active = active.filter(pk__gte=account_range[0], pk__lt=account_range[1])
+        ids = list(active.order_by("pk").values_list("pk", flat=True))
     else:
         ids = sorted(set(account_ids))
     specs, routing = selectors.published_models()

@@ -34,23 +34,48 @@ def recompute_accounts(account_ids: list[int]) -> dict:
     return {"accounts": len(account_ids), "changes": len(result.changes), **outcome}
 
 
-def recompute_all_enqueue(chunk_size: int | None = None) -> dict:
-    """Daily full recompute: one ``recompute_accounts`` task per chunk of active accounts.
+def recompute_range(first_pk: int, end_pk: int) -> dict:
+    """Recompute the active accounts with first_pk ≤ id < end_pk, then evaluate their triggers."""
+    from django.utils import timezone
 
-    Chunks let several workers (on several machines) share the run; each chunk is
-    set-based inside ``scores_recompute`` and stays well under the task timeout.
+    from playbooks.triggers import triggers_evaluate
+    from scoring.services import scores_recompute
+    from scoring.writes import RecomputeResult
+
+    result = scores_recompute(account_range=(first_pk, end_pk), now=timezone.now())
+    size = settings.RECOMPUTE_CHUNK_SIZE
+    totals: dict[str, int] = {"accounts": len(result.account_ids), "changes": len(result.changes)}
+    for i in range(0, len(result.account_ids), size):  # triggers in bounded pieces
+        ids = result.account_ids[i : i + size]
+        mine = set(ids)
+        part = RecomputeResult(account_ids=ids, changes=[c for c in result.changes if c.account_id in mine],
+                               scores={a: result.scores[a] for a in ids if a in result.scores})
+        for key, value in triggers_evaluate(result=part, now=timezone.now()).items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def recompute_all_enqueue(chunk_size: int | None = None) -> dict:
+    """Daily full recompute: one ``recompute_range`` task per contiguous id range of active accounts.
+
+    Chunks let several workers (on several machines) share the run. Each task gets an id
+    range (first ≤ id < end) holding ``chunk_size`` active accounts (default: the full
+    run's aggregation block, ``scoring.services.AGGREGATE_BLOCK``), so its aggregation reads
+    one range of the observations index instead of an IN list, and stays well under the
+    task timeout.
     """
     from django_q.tasks import async_task
 
     from accounts.models import Account
+    from scoring.services import AGGREGATE_BLOCK
 
-    size = chunk_size or settings.RECOMPUTE_CHUNK_SIZE
+    size = chunk_size or AGGREGATE_BLOCK
     ids = list(
         Account.objects.filter(status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)
     )
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    for number, chunk in enumerate(chunks, start=1):
-        async_task(
-            "scoring.tasks.recompute_accounts", chunk, task_name=f"recompute chunk {number}/{len(chunks)}"
-        )
-    return {"accounts": len(ids), "chunks": len(chunks)}
+    starts = ids[::size]
+    ends = [*starts[1:], ids[-1] + 1] if ids else []
+    for number, (first, end) in enumerate(zip(starts, ends, strict=True), start=1):
+        async_task("scoring.tasks.recompute_range", first, end,
+                   task_name=f"recompute chunk {number}/{len(starts)}")
+    return {"accounts": len(ids), "chunks": len(starts)}
