@@ -112,7 +112,7 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "model"]
     search_fields = ["model__name", "notes"]
     inlines = [CategoryWeightInline, SignalWeightInline]
-    actions = ["clone_as_draft", "publish"]
+    actions = ["clone_as_draft", "publish", "draft_from_suggestion"]
     readonly_fields = ["status", "created_by", "created_at", "published_by", "published_at"]
     fields = [
         "model", "number", "status", "green_threshold", "yellow_threshold", "hold_days",
@@ -157,6 +157,22 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
             return
         self.message_user(request, f"Published {version.model} v{version.number}; its accounts are being recomputed.",
                           messages.SUCCESS)
+
+    @admin.action(description="Create a draft with the suggested weights (backtest)", permissions=["add"])
+    def draft_from_suggestion(self, request, queryset):
+        from scoring.validation import draft_create_from_suggestion
+
+        for version in queryset.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model"):
+            try:
+                draft = draft_create_from_suggestion(version=version, actor=request.user, now=timezone.now())
+            except ValidationError as exc:
+                self.message_user(request, f"{version}: {' '.join(exc.messages)}", messages.ERROR)
+                continue
+            self.message_user(request, f"Created {draft} with the weights suggested by the backtest of v{version.number}.",
+                              messages.SUCCESS)
+        if not queryset.filter(status=ScoreModelVersion.Status.PUBLISHED).exists():
+            self.message_user(request, "Select a published version: suggestions come from its backtest.",
+                              messages.ERROR)
 
 
 @admin.register(Observation)
