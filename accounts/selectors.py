@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.access import visible_accounts
@@ -17,9 +19,35 @@ from scoring.models import AccountScore, Override, ScoreChange, ScoreSnapshot
 HISTORY_DAYS = 365
 
 
+def filter_query(params, *, drop: tuple[str, ...] = ()) -> str:
+    """The request's filters as a query string, without empty values or the keys in ``drop``."""
+    query = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [v for v in values if v.strip()]
+        if key not in drop and kept:
+            query.setlist(key, kept)
+    return query.urlencode()
+
+
+def page_by_ids(qs: QuerySet, *, number, per_page: int) -> Page:
+    """One page of ``qs``: sorted and cut on the ids alone, then only that page's rows loaded with their joins.
+
+    Sorting a big filtered set drags every joined column through the sort;
+    sorting the ids and fetching the page's rows by primary key keeps it narrow.
+    Three queries whatever the size: count, page ids, page rows.
+    """
+    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = {row.pk: row for row in qs.order_by().filter(pk__in=ids)} if ids else {}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
+
+
 def portfolio_accounts(*, user, filters: dict, today: dt.date) -> QuerySet[Account]:
     """Visible accounts, filtered and sorted, with score, owner and segment joined (one query per page)."""
-    qs = visible_accounts(user).select_related("score", "owner", "segment")
+    # Visibility as a semi-join: a CSM's team membership makes ``visible_accounts`` DISTINCT, which
+    # would otherwise apply to every selected column of every row.
+    qs = Account.objects.filter(pk__in=visible_accounts(user).values("pk")).select_related("score", "owner", "segment")
     status = filters.get("status") or "active"
     if status != "all":
         qs = qs.filter(status=status)

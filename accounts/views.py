@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from accounts.access import can_act_on_account, get_account_for_user
 from accounts.forms import OverrideForm, PortfolioFilterForm
 from accounts.roles import roles_of
-from accounts.selectors import account_detail, portfolio_accounts
+from accounts.selectors import account_detail, filter_query, page_by_ids, portfolio_accounts
 from scoring.charts import history_chart
 from scoring.overrides import override_create
 
@@ -35,23 +34,24 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     form = PortfolioFilterForm(request.GET)
     filters = form.values()
     accounts = portfolio_accounts(user=request.user, filters=filters, today=timezone.localdate(now))
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("sort", None)
+    page = page_by_ids(accounts, number=request.GET.get("page"), per_page=PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
-        "query": query.urlencode(),
-        "sort_query": sort_query.urlencode(),
+        "query": filter_query(request.GET, drop=("page",)),
+        "sort_query": filter_query(request.GET, drop=("page", "sort")),
         "sort": filters.get("sort") or "score",
         "now": now,
     }
     template = "accounts/portfolio.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and request.htmx.target == "portfolio-results" and not request.htmx.history_restore_request:
+        # Push the filtered URL without the form's empty fields (``?tier=red``, not ``?q=&tier=red&trend=…``).
+        query = filter_query(request.GET)
+        push_url(response, request.path + (f"?{query}" if query else ""))
+    return response
 
 
 def _detail_context(request: HttpRequest, account, override_form: OverrideForm | None = None) -> dict:

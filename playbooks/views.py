@@ -11,16 +11,17 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import push_url, trigger_client_event
 
 from accounts.roles import Role, has_role
+from accounts.selectors import filter_query, page_by_ids
 from playbooks import task_actions
 from playbooks.dashboard import dashboard_data
 from playbooks.forms import (
@@ -55,6 +56,27 @@ def _partial(request: HttpRequest, template: str, partial: str) -> str:
     return template
 
 
+def _with_assignee_options(tasks: list[Task], assignees: list) -> list[Task]:
+    """Give each task its reassign <option>s (everyone but its assignee), rendered once per assignee, not per row."""
+    rendered: dict[int | None, str] = {}
+    for task in tasks:
+        if task.assignee_id not in rendered:
+            rendered[task.assignee_id] = render_to_string(
+                "playbooks/queue.html#assignee_options", {"assignees": assignees, "exclude": task.assignee_id}
+            )
+        task.assignee_options = rendered[task.assignee_id]  # a SafeString
+    return tasks
+
+
+def _push_clean_url(request: HttpRequest, response: HttpResponse, results_id: str) -> HttpResponse:
+    """A filter, sort or page swap of the results pushes its URL without the form's empty fields (``?tier=red``,
+    not ``?who=&tier=red&q=``). Other htmx reads of the page (the count refreshing itself) push nothing."""
+    if request.htmx and request.htmx.target == results_id and not request.htmx.history_restore_request:
+        query = filter_query(request.GET)
+        push_url(response, request.path + (f"?{query}" if query else ""))
+    return response
+
+
 def _queue_context(request: HttpRequest, params) -> dict:
     now = timezone.now()
     form = QueueFilterForm(params)
@@ -63,19 +85,18 @@ def _queue_context(request: HttpRequest, params) -> dict:
     tasks = queue_tasks(
         scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"], search=filters["q"]
     )
-    page = Paginator(tasks, PAGE_SIZE).get_page(params.get("page"))
-    query = params.copy()
-    query.pop("page", None)
-    for key in ("task", "action", "note", "until", "csrfmiddlewaretoken"):
-        query.pop(key, None)
+    page = page_by_ids(tasks, number=params.get("page"), per_page=PAGE_SIZE)
+    assignees = list(assignable_users(request.user))
+    page.object_list = _with_assignee_options(page.object_list, assignees)
+    query = filter_query(params, drop=("page", "task", "action", "note", "until", "csrfmiddlewaretoken"))
     return {
         "now": now,
         "form": form,
         "scope": scope,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "owners": list(queue_owner_choices(request.user)),
-        "assignees": list(assignable_users(request.user)),
+        "assignees": assignees,
         "unassigned_key": UNASSIGNED,
         "can_switch": has_role(request.user, Role.MANAGER, Role.OPS),
     }
@@ -87,7 +108,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not can_work_queue(request.user):
         raise PermissionDenied("The queue is for CSMs and their managers.")
     context = _queue_context(request, request.GET)
-    return render(request, _partial(request, "playbooks/queue.html", "results"), context)
+    response = render(request, _partial(request, "playbooks/queue.html", "results"), context)
+    return _push_clean_url(request, response, "queue-results")
 
 
 @login_required
@@ -99,7 +121,8 @@ def counters(request: HttpRequest) -> HttpResponse:
 
 
 def _row_response(request: HttpRequest, task: Task, action: str, form: Form, status: int) -> HttpResponse:
-    context = {"task": task, "now": timezone.now(), "assignees": list(assignable_users(request.user)),
+    assignees = list(assignable_users(request.user))
+    context = {"task": _with_assignee_options([task], assignees)[0], "now": timezone.now(), "assignees": assignees,
                "open_action": action, "action_form": form}
     return render(request, "playbooks/queue.html#row", context, status=status)
 
