@@ -56,15 +56,22 @@ def _partial(request: HttpRequest, template: str, partial: str) -> str:
     return template
 
 
-def _with_assignee_options(tasks: list[Task], assignees: list) -> list[Task]:
-    """Give each task its reassign <option>s (everyone but its assignee), rendered once per assignee, not per row."""
-    rendered: dict[int | None, str] = {}
+_ACTIONS = ("complete", "snooze", "reassign", "dismiss")
+_PK = "2147483647"  # stands for the task's id in a URL reversed once per page
+
+
+def _prepare_rows(tasks: list[Task], assignees: list) -> list[Task]:
+    """Give each row what it would otherwise compute itself, once per page instead of once per row:
+    its action URLs (``task.urls``) and its reassign <option>s (everyone but its assignee)."""
+    patterns = {action: reverse(f"playbooks:task_{action}", args=[_PK]) for action in _ACTIONS}
+    options: dict[int | None, str] = {}
     for task in tasks:
-        if task.assignee_id not in rendered:
-            rendered[task.assignee_id] = render_to_string(
+        if task.assignee_id not in options:
+            options[task.assignee_id] = render_to_string(
                 "playbooks/queue.html#assignee_options", {"assignees": assignees, "exclude": task.assignee_id}
             )
-        task.assignee_options = rendered[task.assignee_id]  # a SafeString
+        task.assignee_options = options[task.assignee_id]  # a SafeString
+        task.urls = {action: url.replace(_PK, str(task.pk)) for action, url in patterns.items()}
     return tasks
 
 
@@ -87,7 +94,7 @@ def _queue_context(request: HttpRequest, params) -> dict:
     )
     page = page_by_ids(tasks, number=params.get("page"), per_page=PAGE_SIZE)
     assignees = list(assignable_users(request.user))
-    page.object_list = _with_assignee_options(page.object_list, assignees)
+    page.object_list = _prepare_rows(page.object_list, assignees)
     query = filter_query(params, drop=("page", "task", "action", "note", "until", "csrfmiddlewaretoken"))
     return {
         "now": now,
@@ -122,7 +129,7 @@ def counters(request: HttpRequest) -> HttpResponse:
 
 def _row_response(request: HttpRequest, task: Task, action: str, form: Form, status: int) -> HttpResponse:
     assignees = list(assignable_users(request.user))
-    context = {"task": _with_assignee_options([task], assignees)[0], "now": timezone.now(), "assignees": assignees,
+    context = {"task": _prepare_rows([task], assignees)[0], "now": timezone.now(), "assignees": assignees,
                "open_action": action, "action_form": form}
     return render(request, "playbooks/queue.html#row", context, status=status)
 
