@@ -36,6 +36,16 @@ from scoring.models import (
 HISTORY_DAYS = (7, 30, 60, 90)
 
 
+def of_accounts(account_ids: Sequence[int], field: str = "account_id") -> Q:
+    """``field IN ids``, or a range when the ids are dense (a chunk of a full run, in id order):
+    no long IN list to build, send and plan. Callers keep only the rows of their ids."""
+    if len(account_ids) >= 50:
+        lo, hi = min(account_ids), max(account_ids)
+        if hi - lo < 2 * len(account_ids):
+            return Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
+    return Q(**{f"{field}__in": account_ids})
+
+
 # --- models -------------------------------------------------------------------
 
 
@@ -84,7 +94,9 @@ def published_models() -> tuple[dict[int, ModelSpec], dict[int | None, int]]:
 
 
 def account_segments(account_ids: Sequence[int]) -> dict[int, int | None]:
-    return dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "segment_id"))
+    wanted = set(account_ids)
+    rows = Account.objects.filter(of_accounts(account_ids, "pk")).values_list("pk", "segment_id")
+    return {pk: segment for pk, segment in rows if pk in wanted}
 
 
 def signals_of(specs: Iterable[ModelSpec]) -> list[SignalSpec]:
@@ -262,12 +274,16 @@ def raw_observations(
 def current_scores(account_ids: Sequence[int], components: bool = True) -> dict[int, dict]:
     fields = ["account_id", "score", "tier", "tier_since", "pending_tier", "pending_since", "model_version_id",
               "computed_at"] + (["components"] if components else [])
-    return {r["account_id"]: r for r in AccountScore.objects.filter(account_id__in=account_ids).values(*fields)}
+    wanted = set(account_ids)
+    rows = AccountScore.objects.filter(of_accounts(account_ids)).values(*fields)
+    return {r["account_id"]: r for r in rows if r["account_id"] in wanted}
 
 
 def score_components(account_ids: Sequence[int]) -> dict[int, dict]:
     """Stored AccountScore components (read only where a change-log entry needs them)."""
-    return dict(AccountScore.objects.filter(account_id__in=account_ids).values_list("account_id", "components"))
+    wanted = set(account_ids)
+    rows = AccountScore.objects.filter(of_accounts(account_ids)).values_list("account_id", "components")
+    return {aid: components for aid, components in rows if aid in wanted}
 
 
 def prior_state(row: dict | None) -> PriorState | None:
@@ -283,7 +299,7 @@ def histories(account_ids: Sequence[int], today: dt.date, peak_days: Iterable[in
     """account id → rapid-decline days → History (scores 7/30/60/90 days ago, peak before today)."""
     past: dict[int, dict[int, float]] = defaultdict(dict)
     dates = {today - dt.timedelta(days=d): d for d in HISTORY_DAYS}
-    for aid, date, score in ScoreSnapshot.objects.filter(account_id__in=account_ids, date__in=list(dates)).values_list(
+    for aid, date, score in ScoreSnapshot.objects.filter(of_accounts(account_ids), date__in=list(dates)).values_list(
         "account_id", "date", "score"
     ):
         past[aid][dates[date]] = score
@@ -291,7 +307,7 @@ def histories(account_ids: Sequence[int], today: dt.date, peak_days: Iterable[in
     for days in set(peak_days):
         peaks = dict(
             ScoreSnapshot.objects.filter(
-                account_id__in=account_ids, date__gte=today - dt.timedelta(days=days), date__lt=today
+                of_accounts(account_ids), date__gte=today - dt.timedelta(days=days), date__lt=today
             ).values("account_id").annotate(peak=Max("score")).values_list("account_id", "peak")
         )
         for aid in account_ids:
@@ -301,18 +317,20 @@ def histories(account_ids: Sequence[int], today: dt.date, peak_days: Iterable[in
 
 def accounts_scored_before(account_ids: Sequence[int], date: dt.date) -> set[int]:
     """Accounts that have a snapshot dated before ``date``."""
-    return set(ScoreSnapshot.objects.filter(account_id__in=account_ids, date__lt=date).values_list(
-        "account_id", flat=True).distinct())
+    return set(ScoreSnapshot.objects.filter(of_accounts(account_ids), date__lt=date).values_list(
+        "account_id", flat=True).distinct()) & set(account_ids)
 
 
 def earlier_snapshots(account_ids: Sequence[int], today: dt.date) -> dict[int, dict]:
     """The latest snapshot of the last week before ``today`` per account (baseline of the change log)."""
     out: dict[int, dict] = {}
+    wanted = set(account_ids)
     rows = ScoreSnapshot.objects.filter(
-        account_id__in=account_ids, date__lt=today, date__gte=today - dt.timedelta(days=7)
+        of_accounts(account_ids), date__lt=today, date__gte=today - dt.timedelta(days=7)
     ).order_by("account_id", "date").values("account_id", "score", "tier", "model_version_id", "components")
     for row in rows:
-        out[row["account_id"]] = row
+        if row["account_id"] in wanted:
+            out[row["account_id"]] = row
     return out
 
 
@@ -320,7 +338,7 @@ def overrides_for(account_ids: Sequence[int], since: dt.datetime) -> dict[int, l
     """Overrides that may be active at some time after ``since``."""
     out: dict[int, list[OverrideSpec]] = defaultdict(list)
     labels = dict(Override.Reason.choices)
-    rows = Override.objects.filter(account_id__in=account_ids, expires_at__gt=since).filter(
+    rows = Override.objects.filter(of_accounts(account_ids), expires_at__gt=since).filter(
         Q(revoked_at__isnull=True) | Q(revoked_at__gt=since)
     )
     for o in rows:
@@ -333,5 +351,5 @@ def overrides_for(account_ids: Sequence[int], since: dt.datetime) -> dict[int, l
 
 
 def changes_on(account_ids: Sequence[int], first: dt.date, last: dt.date) -> dict[tuple[int, dt.date, str], dict]:
-    rows = ScoreChange.objects.filter(account_id__in=account_ids, date__gte=first, date__lte=last).values()
+    rows = ScoreChange.objects.filter(of_accounts(account_ids), date__gte=first, date__lte=last).values()
     return {(r["account_id"], r["date"], r["cause"]): r for r in rows}
