@@ -8,19 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 
-from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from accounts.models import Account
 from scoring.engine import (
     History,
     ModelSpec,
-    Obs,
     OverrideSpec,
     PriorState,
-    SignalAggregate,
     SignalSpec,
 )
 from scoring.models import (
@@ -32,6 +28,7 @@ from scoring.models import (
     ScoreSnapshot,
     SignalWeight,
 )
+from scoring.observation_reads import raw_observations, signal_aggregates  # noqa: F401
 
 HISTORY_DAYS = (7, 30, 60, 90)
 
@@ -121,152 +118,7 @@ def version_for(segment_id: int | None, routing: dict[int | None, int]) -> int |
 
 
 # --- observations ----------------------------------------------------------------
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def _sql_parts() -> tuple[str, str, str]:
-    """(epoch seconds of o.observed_at, a timestamp parameter, newest as sent back) for this backend."""
-    if connection.vendor == "postgresql":
-        # Newest as integer microseconds: exact, and ~50× cheaper to load than a timestamptz.
-        return ("date_part('epoch', o.observed_at)", "CAST(%s AS timestamptz)",
-                "CAST(EXTRACT(EPOCH FROM newest) * 1000000 AS bigint)")
-    return "((julianday(o.observed_at) - 2440587.5) * 86400.0)", "%s", "newest"
-
-
-def _to_datetime(value) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, int):
-        return _EPOCH + dt.timedelta(microseconds=value)
-    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
-
-
-def signal_aggregates(
-    *, signals: Sequence[SignalSpec], now: dt.datetime, account_ids: Sequence[int], by_range: bool = False
-) -> dict[int, dict[int, SignalAggregate]]:
-    """account id → signal id → SignalAggregate, in ONE GROUP BY query.
-
-    The decay weight exp((t − now)·k) is computed in SQL (k = ln 2 / half-life);
-    the value of the newest observation is the max of [time, value] pairs on PostgreSQL,
-    one index lookup per group on SQLite.
-    Same semantics as ``engine.aggregate_observations`` (the reference).
-    """
-    if not signals or not account_ids:
-        return {}
-    adapt = connection.ops.adapt_datetimefield_value
-    epoch, ts, newest = _sql_parts()
-    day = dt.timedelta(days=1)
-    now_s = now.timestamp()
-
-    # Per-signal parameters in a VALUES list joined on the signal (hash join: 8 rows).
-    values, p_values = [], []
-    for s in signals:
-        values.append(f"(%s, {ts}, {ts}, {ts}, %s)")
-        p_values += [s.id, adapt(now - s.window_days * day), adapt(now - 2 * s.window_days * day),
-                     adapt(now - s.horizon_days * day), float(s.decay_rate)]
-    if by_range:  # a block of all accounts in id order: a range, not a long IN list
-        where, p_where = " AND o.account_id BETWEEN %s AND %s", [min(account_ids), max(account_ids)]
-    else:
-        where, p_where = f" AND o.account_id IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
-    latest_ids = [s.id for s in signals if s.aggregation == "latest"] or [-1]
-    in_win = "o.observed_at > p.column2"
-    in_prev = "o.observed_at > p.column3 AND o.observed_at <= p.column2"
-    weight = f"CASE WHEN p.column5 = 0 THEN 1.0 ELSE EXP(({epoch} - %s) * p.column5) END"
-    pg = connection.vendor == "postgresql"
-    latest_in = ", ".join(["%s"] * len(latest_ids))
-    if pg:
-        # The newest value in the same pass: max over [time, value] pairs (ties → larger value).
-        latest_agg = f", MAX(ARRAY[{epoch}, o.value]) FILTER (WHERE o.signal_id IN ({latest_in})) AS lpair"
-        latest_sql, p_agg, p_out = "lpair[2]", latest_ids, []
-    else:  # one index lookup per group
-        latest_agg, p_agg, p_out = "", [], latest_ids
-        latest_sql = f"""CASE WHEN sid IN ({latest_in}) THEN (
-                SELECT MAX(o2.value) FROM scoring_observation o2
-                WHERE o2.account_id = agg.aid AND o2.signal_id = agg.sid AND o2.observed_at = agg.newest
-            ) END"""
-    sql = f"""
-        WITH agg AS (
-            SELECT o.account_id AS aid, o.signal_id AS sid, MAX(o.observed_at) AS newest,
-                COUNT(*) FILTER (WHERE {in_win}) AS n,
-                SUM(o.value * {weight}) FILTER (WHERE {in_win}) AS wsum,
-                SUM({weight}) FILTER (WHERE {in_win}) AS wtot,
-                SUM(o.value) FILTER (WHERE {in_win}) AS vsum,
-                COUNT(*) FILTER (WHERE {in_prev}) AS pn,
-                SUM(o.value) FILTER (WHERE {in_prev}) AS psum{latest_agg}
-            FROM scoring_observation o JOIN (VALUES {", ".join(values)}) AS p ON p.column1 = o.signal_id
-            WHERE o.observed_at > p.column4 AND o.observed_at <= {ts} AND o.observed_at > {ts}{where}
-            GROUP BY o.account_id, o.signal_id
-        )
-        SELECT aid, sid, {newest}, n, wsum, wtot, vsum, pn, psum, {latest_sql} AS latest
-        FROM agg
-    """
-    oldest = now - max(s.horizon_days for s in signals) * day
-    params = [now_s, now_s, *p_agg, *p_values, adapt(now), adapt(oldest), *p_where, *p_out]
-    out: dict[int, dict[int, SignalAggregate]] = defaultdict(dict)
-    with transaction.atomic() if pg else nullcontext(), connection.cursor() as cursor:
-        if pg:
-            # A big one-off aggregation: no JIT compile (seconds), hash it in memory.
-            cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
-        cursor.execute(sql, params)
-        for aid, sid, newest, n, wsum, wtot, vsum, pn, psum, latest in cursor.fetchall():
-            out[aid][sid] = SignalAggregate(
-                newest_at=_to_datetime(newest), latest=latest, n=n, wsum=wsum or 0.0, wtot=wtot or 0.0,
-                vsum=vsum or 0.0, pn=pn, psum=psum or 0.0,
-            )
-    _add_older(out, account_ids, signals, now)
-    return out
-
-
-def _add_older(out: dict, account_ids: Sequence[int], signals: Sequence[SignalSpec], now: dt.datetime) -> None:
-    """For pairs with nothing in the horizon, when the data stopped ("no data since …"): one
-    query of index probes (MAX(observed_at) per account and signal), only where needed."""
-    wanted = {s.id for s in signals}
-    accounts = [a for a in account_ids if len(out.get(a, ())) < len(wanted)]
-    if not accounts:
-        return
-    missing = sorted({s for a in accounts for s in wanted if s not in out.get(a, ())})
-    adapt = connection.ops.adapt_datetimefield_value
-    sql = f"""
-        SELECT a.id, s.id, (SELECT MAX(o.observed_at) FROM scoring_observation o
-                            WHERE o.account_id = a.id AND o.signal_id = s.id AND o.observed_at <= %s)
-        FROM accounts_account a CROSS JOIN scoring_signaldefinition s
-        WHERE a.id IN ({", ".join(["%s"] * len(accounts))}) AND s.id IN ({", ".join(["%s"] * len(missing))})
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [adapt(now), *accounts, *missing])
-        for aid, sid, newest in cursor.fetchall():
-            if newest is not None and sid not in out.get(aid, ()):
-                out[aid][sid] = SignalAggregate(newest_at=_to_datetime(newest))
-
-
-def raw_observations(
-    *, account_ids: Sequence[int], signal_ids: Sequence[int], since: dt.datetime, until: dt.datetime
-) -> dict[tuple[int, int], list[Obs]]:
-    """(account id, signal id) → observations in (since, until], sorted by (time, value). One query.
-
-    Raw SQL: on SQLite the timestamps come back as text (``|| ''`` skips the slow
-    declared-type converter) and are parsed by ``datetime.fromisoformat``.
-    """
-    out: dict[tuple[int, int], list[Obs]] = defaultdict(list)
-    if not account_ids or not signal_ids:
-        return out
-    adapt = connection.ops.adapt_datetimefield_value
-    at = "observed_at" if connection.vendor == "postgresql" else "observed_at || ''"
-    sql = (
-        f"SELECT account_id, signal_id, {at}, value FROM scoring_observation "
-        f"WHERE account_id IN ({', '.join(['%s'] * len(account_ids))}) "
-        f"AND signal_id IN ({', '.join(['%s'] * len(signal_ids))}) AND observed_at > %s AND observed_at <= %s "
-        "ORDER BY account_id, signal_id, observed_at, value"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*account_ids, *signal_ids, adapt(since), adapt(until)])
-        while rows := cursor.fetchmany(20000):
-            for aid, sid, when, value in rows:
-                out[(aid, sid)].append(Obs(_to_datetime(when), value))
-    return out
-
+# The SQL over observations lives in scoring.observation_reads (re-exported here).
 
 # --- stored state ------------------------------------------------------------------
 
