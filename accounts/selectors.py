@@ -45,9 +45,8 @@ def page_by_ids(qs: QuerySet, *, number, per_page: int) -> Page:
 
 def portfolio_accounts(*, user, filters: dict, today: dt.date) -> QuerySet[Account]:
     """Visible accounts, filtered and sorted, with score, owner and segment joined (one query per page)."""
-    # Visibility as a semi-join: a CSM's team membership makes ``visible_accounts`` DISTINCT, which
-    # would otherwise apply to every selected column of every row.
-    qs = Account.objects.filter(pk__in=visible_accounts(user).values("pk")).select_related("score", "owner", "segment")
+    # visible_accounts is a plain filter (no DISTINCT), so it composes with the rest directly.
+    qs = visible_accounts(user).select_related("score", "owner", "segment")
     status = filters.get("status") or "active"
     if status != "all":
         qs = qs.filter(status=status)
