@@ -174,10 +174,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="steady-state runs after the first")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the book and stop")
+    parser.add_argument("--block", type=int, help="accounts per aggregation of the pipelined full run")
     parser.add_argument("--chunk", type=int, action="append", default=[],
                         help="also time the run as tasks of this many accounts (by id range and by id list)")
     args = parser.parse_args()
 
+    if args.block:
+        from scoring import services
+
+        services.AGGREGATE_BLOCK = args.block
     call_command("migrate", verbosity=0)
     _refuse_real_data()
     signals = _setup_models()

@@ -13,8 +13,11 @@ writes and change-log rows are in scoring.writes.
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import connection
@@ -23,7 +26,7 @@ from django.utils import timezone
 from accounts.models import Account
 from scoring import selectors
 from scoring.backfill import backfill_chunk
-from scoring.engine import AccountResult, ModelSpec, compute_account
+from scoring.engine import AccountResult, ModelSpec, SignalSpec, compute_account
 from scoring.models import ScoreChange, ScoreModelVersion
 from scoring.writes import (  # RecomputeResult is re-exported: callers import it from here
     Planned,
@@ -39,8 +42,12 @@ __all__ = ["RecomputeResult", "scores_preview", "scores_recompute"]
 Progress = Callable[[int, int], None]
 # Backfill reads raw observations into memory: keep its chunks small.
 BACKFILL_CHUNK_SIZE = 250
-# A full recompute aggregates the observations of this many accounts per query.
+# A full recompute aggregates the observations of this many accounts per query (on
+# PostgreSQL the next block's while this one is computed). Smaller blocks measured slower:
+# each range query costs more than its share of one pass.
 AGGREGATE_BLOCK = 20000
+# Pipelined full run: reader-thread steps (block aggregations, chunk loads) kept in flight.
+READ_AHEAD = 2
 
 
 def _chunks(ids: Sequence[int], size: int):
@@ -83,30 +90,60 @@ def _first_today(entry: dict | None) -> bool:
     return entry is not None and entry["from_score"] is None
 
 
-def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
-                     aggregates: dict | None = None) -> Planned:
+@dataclass
+class _Loaded:
+    """Everything a chunk's compute reads from the database."""
+
+    ids: list[int]
+    versions: dict[int, int]
+    aggregates: dict
+    current: dict[int, dict]
+    hist: dict
+    overrides: dict
+    redo: set[int]
+    earlier: dict[int, dict]
+    existing: dict
+
+
+def _load_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
+                aggregates: dict | None = None, more_signals: Sequence[SignalSpec] = ()) -> _Loaded:
+    """The chunk's reads. ``aggregates``: the block's, already read (plus ``more_signals`` read here)."""
     today = timezone.localdate(now)
     versions = selectors.account_versions(chunk, routing)
     ids = list(versions)
     if aggregates is None:
         used = [specs[v] for v in set(versions.values())]
         aggregates = selectors.signal_aggregates(signals=selectors.signals_of(used), now=now, account_ids=ids)
+    elif more_signals and ids:
+        extra = selectors.signal_aggregates(signals=more_signals, now=now, account_ids=ids, by_range=True)
+        for aid, by_signal in extra.items():
+            if aid in versions:
+                aggregates.setdefault(aid, {}).update(by_signal)
     current = selectors.current_scores(ids, components=False)
     hist = selectors.histories(ids, today, {specs[v].rapid_decline_days for v in versions.values()})
     overrides = selectors.overrides_for(ids, now)
     # Baseline of the change log: the state before today (AccountScore unless already computed today).
-    redo = [aid for aid, row in current.items() if timezone.localdate(row["computed_at"]) >= today]
-    earlier = selectors.earlier_snapshots(redo, today) if redo else {}
+    redo = {aid for aid, row in current.items() if timezone.localdate(row["computed_at"]) >= today}
+    earlier = selectors.earlier_snapshots(sorted(redo), today) if redo else {}
     existing = selectors.changes_on(ids, today, today)
+    return _Loaded(ids=ids, versions=versions, aggregates=aggregates, current=current, hist=hist,
+                   overrides=overrides, redo=redo, earlier=earlier, existing=existing)
+
+
+def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) -> Planned:
+    """Compute the chunk's scores and change-log rows (one more read: stored components where needed)."""
+    today = timezone.localdate(now)
     results: dict[int, AccountResult] = {}
     snapshots, changes = [], []
     baselines: dict[int, dict | None] = {}
-    for aid in ids:
-        spec = specs[versions[aid]]
-        row = current.get(aid)
+    redo, earlier, existing = data.redo, data.earlier, data.existing
+    for aid in data.ids:
+        spec = specs[data.versions[aid]]
+        row = data.current.get(aid)
         r = compute_account(
-            model=spec, aggregates=aggregates.get(aid, {}), now=now, today=today, prior=selectors.prior_state(row),
-            history=hist[aid][spec.rapid_decline_days], overrides=overrides.get(aid, ()),
+            model=spec, aggregates=data.aggregates.get(aid, {}), now=now, today=today,
+            prior=selectors.prior_state(row), history=data.hist[aid][spec.rapid_decline_days],
+            overrides=data.overrides.get(aid, ()),
         )
         results[aid] = r
         snapshots.append(snapshot_of(aid, today, r))
@@ -126,6 +163,71 @@ def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing:
         if change is not None and not unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
     return Planned(results=results, snapshots=snapshots, changes=changes)
+
+
+def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
+                     aggregates: dict | None = None) -> Planned:
+    return _plan_chunk(_load_chunk(chunk, specs, routing, now, aggregates), specs, now)
+
+
+def _collect(result: RecomputeResult, part: RecomputeResult) -> None:
+    result.account_ids += part.account_ids
+    result.changes += part.changes
+    result.scores.update(part.scores)
+
+
+def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime, size: int,
+                   progress: Progress | None, result: RecomputeResult) -> None:
+    """A full run on PostgreSQL over three connections, so the database and Python keep both
+    cores busy: the reader thread aggregates each block (one GROUP BY of the windowed signals)
+    and loads each chunk (its reads and the index probes of the "latest" signals) ahead of the
+    compute here, while the writer thread writes the previous chunk."""
+    signals = selectors.signals_of(list(specs.values()))
+    block_signals = [s for s in signals if s.aggregation != "latest"]
+    chunk_signals = [s for s in signals if s.aggregation == "latest"]
+    block_aggregates: dict[int, dict] = {}
+
+    def aggregate(number: int, block: list[int]) -> None:
+        block_aggregates[number] = selectors.signal_aggregates(
+            signals=block_signals, now=now, account_ids=block, by_range=True)
+
+    def load(number: int, chunk: list[int], last: bool) -> _Loaded:
+        aggregates = block_aggregates.pop(number) if last else block_aggregates[number]
+        return _load_chunk(chunk, specs, routing, now, aggregates, chunk_signals)
+
+    steps: list[Callable[[], _Loaded | None]] = []
+    for number, block in enumerate(_chunks(ids, AGGREGATE_BLOCK)):
+        steps.append(partial(aggregate, number, block))
+        chunks = list(_chunks(block, size))
+        steps += [partial(load, number, chunk, k == len(chunks) - 1) for k, chunk in enumerate(chunks)]
+    reader, writer = ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)
+    ahead: deque[Future] = deque()
+    writing: Future | None = None
+    done = 0
+    try:
+        for step in steps[:READ_AHEAD]:
+            ahead.append(reader.submit(step))
+        for k in range(len(steps)):
+            loaded = ahead.popleft().result()
+            if k + READ_AHEAD < len(steps):
+                ahead.append(reader.submit(steps[k + READ_AHEAD]))
+            if loaded is None:
+                continue
+            planned = _plan_chunk(loaded, specs, now)
+            if writing is not None:
+                _collect(result, writing.result())
+            writing = writer.submit(planned.write, now)
+            done += len(loaded.ids)
+            if progress:
+                progress(done, len(ids))
+        if writing is not None:
+            _collect(result, writing.result())
+    finally:
+        for future in ahead:
+            future.cancel()
+        for pool in (reader, writer):
+            pool.submit(lambda: connection.close()).result()  # the thread's own connection
+            pool.shutdown()
 
 
 def scores_recompute(
@@ -156,47 +258,29 @@ def scores_recompute(
     size = settings.RECOMPUTE_CHUNK_SIZE
     if backfill_days > 0:
         size = min(size, BACKFILL_CHUNK_SIZE)
+    full = account_ids is None and not backfill_days
+    # A full run on PostgreSQL (outside a transaction): a pipeline over three connections.
+    pipelined = (full and connection.vendor == "postgresql" and not connection.in_atomic_block
+                 and len(ids) > size)
+    # Every account: one aggregation pass per AGGREGATE_BLOCK accounts (by id range, no IN
+    # list); a list of accounts: one per chunk.
+    block_size = AGGREGATE_BLOCK if full else size
+    if pipelined:
+        _run_pipelined(ids, specs, routing, now, size, progress, result)
+        return result
+    signals = selectors.signals_of(list(specs.values()))
     done = 0
-    # Every account: one aggregation pass per block of AGGREGATE_BLOCK accounts (by id range,
-    # no IN list), so the observations are read in one sweep instead of once per chunk.
-    block_size = AGGREGATE_BLOCK if account_ids is None and not backfill_days else size
-    # A full run on PostgreSQL writes chunk i (own connection, own transaction) while chunk
-    # i + 1 is computed: the database and Python work on the two cores at once.
-    overlap = (block_size != size and connection.vendor == "postgresql" and not connection.in_atomic_block
-               and len(ids) > size)
-    pool = ThreadPoolExecutor(max_workers=1) if overlap else None
-    pending: list[Future] = []
-
-    def collect(part: RecomputeResult) -> None:
-        result.account_ids += part.account_ids
-        result.changes += part.changes
-        result.scores.update(part.scores)
-
-    try:
-        for block in _chunks(ids, block_size):
-            aggregates = None
-            if block_size != size:
-                aggregates = selectors.signal_aggregates(
-                    signals=selectors.signals_of(list(specs.values())), now=now, account_ids=block, by_range=True
-                )
-            for chunk in _chunks(block, size):
-                if backfill_days > 0:
-                    collect(backfill_chunk(chunk, specs, routing, now, backfill_days))
-                elif pool is not None:
-                    planned = _recompute_chunk(chunk, specs, routing, now, aggregates)
-                    if pending:
-                        collect(pending.pop().result())
-                    pending.append(pool.submit(planned.write, now))
-                else:
-                    collect(_recompute_chunk(chunk, specs, routing, now, aggregates).write(now))
-                done += len(chunk)
-                if progress:
-                    progress(done, len(ids))
-        for future in pending:
-            collect(future.result())
-    finally:
-        if pool is not None:
-            pool.submit(lambda: connection.close()).result()  # closes the writer thread's own connection
-            pool.shutdown()
+    for block in _chunks(ids, block_size):
+        aggregates = None
+        if full:
+            aggregates = selectors.signal_aggregates(signals=signals, now=now, account_ids=block, by_range=True)
+        for chunk in _chunks(block, size):
+            if backfill_days > 0:
+                _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days))
+            else:
+                _collect(result, _recompute_chunk(chunk, specs, routing, now, aggregates).write(now))
+            done += len(chunk)
+            if progress:
+                progress(done, len(ids))
     return result
 
