@@ -33,7 +33,6 @@ from scoring.writes import (  # RecomputeResult is re-exported: callers import i
     RecomputeResult,
     change_for,
     qualifies,
-    snapshot_of,
     unchanged,
 )
 
@@ -134,7 +133,7 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
     """Compute the chunk's scores and change-log rows (one more read: stored components where needed)."""
     today = timezone.localdate(now)
     results: dict[int, AccountResult] = {}
-    snapshots, changes = [], []
+    changes = []
     baselines: dict[int, dict | None] = {}
     redo, earlier, existing = data.redo, data.earlier, data.existing
     for aid in data.ids:
@@ -146,7 +145,6 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
             overrides=data.overrides.get(aid, ()),
         )
         results[aid] = r
-        snapshots.append(snapshot_of(aid, today, r))
         if aid not in redo:
             baselines[aid] = row  # None: the account's first score
         elif aid in earlier or _first_today(existing.get((aid, today, ScoreChange.Cause.DATA))):
@@ -162,7 +160,7 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
         change = change_for(aid, today, baseline, results[aid])
         if change is not None and not unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
-    return Planned(results=results, snapshots=snapshots, changes=changes)
+    return Planned(results=results, date=today, changes=changes)
 
 
 def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,

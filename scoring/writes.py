@@ -141,8 +141,11 @@ def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[st
 
 
 def scores_write(
-    *, results: dict[int, AccountResult], snapshots: list[ScoreSnapshot], changes: list[ScoreChange], now: dt.datetime
+    *, results: dict[int, AccountResult], changes: list[ScoreChange], now: dt.datetime,
+    snapshots: list[ScoreSnapshot] | None = None, snapshot_date: dt.date | None = None,
 ) -> list[AccountScore]:
+    """Upsert the AccountScore rows, the snapshots (given, or one per result on ``snapshot_date``)
+    and the change-log rows, in one transaction."""
     scores = [
         AccountScore(
             account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
@@ -158,12 +161,33 @@ def scores_write(
         upsert(AccountScore, scores, ["account"], ["score", "raw_tier", "tier", "tier_since", "pending_tier",
                 "pending_since", "trend", "delta_7", "delta_30", "delta_90", "model_version", "computed_at",
                 "components"])
-        for i in range(0, len(snapshots), 5000):
-            upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"],
-                    ["score", "raw_tier", "tier", "model_version", "components", "override_active"])
+        if snapshot_date is not None and connection.vendor == "postgresql":
+            _snapshots_from_staging(snapshot_date)
+        elif snapshot_date is not None:
+            snapshots = [snapshot_of(aid, snapshot_date, r) for aid, r in results.items()]
+        for i in range(0, len(snapshots or ()), 5000):
+            upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"], SNAPSHOT_FIELDS)
         upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
                 need_pk=True)
     return scores
+
+
+SNAPSHOT_FIELDS = ["score", "raw_tier", "tier", "model_version", "components", "override_active"]
+
+
+def _snapshots_from_staging(date: dt.date) -> None:
+    """PostgreSQL: the day's snapshots from the AccountScore rows just staged by ``upsert``
+    (same score, tiers, version and components; no second COPY of the components)."""
+    q = connection.ops.quote_name
+    cols = ["score", "raw_tier", "tier", "model_version_id", "components"]
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*cols, "override_active"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(ScoreSnapshot._meta.db_table)} (account_id, date, {', '.join(cols)}, override_active) "
+            f"SELECT account_id, %s, {', '.join(cols)}, jsonb_typeof(components -> 'override') = 'object' "
+            f"FROM {q('hs_upsert_' + AccountScore._meta.db_table)} ON CONFLICT (account_id, date) DO UPDATE SET {sets}",
+            [date],
+        )
 
 
 def snapshot_of(aid: int, date: dt.date, r: AccountResult) -> ScoreSnapshot:
@@ -178,11 +202,11 @@ class Planned:
     """A computed chunk, ready to write."""
 
     results: dict[int, AccountResult]
-    snapshots: list[ScoreSnapshot]
+    date: dt.date  # of the snapshots (one per result)
     changes: list[ScoreChange]
 
     def write(self, now: dt.datetime) -> RecomputeResult:
-        scores = scores_write(results=self.results, snapshots=self.snapshots, changes=self.changes, now=now)
+        scores = scores_write(results=self.results, snapshot_date=self.date, changes=self.changes, now=now)
         return RecomputeResult(account_ids=list(self.results), changes=self.changes,
                                scores={s.account_id: s for s in scores})
 
