@@ -1,13 +1,13 @@
 """Recompute scores: set-based reads per chunk, the pure engine, bulk upserts.
 
-Per chunk of accounts (settings.RECOMPUTE_CHUNK_SIZE) a fixed number of
-queries: one GROUP BY for the observations (decay-weighted window sums, counts,
-newest value per account and signal — see selectors.signal_aggregates), a few
-for stored state, and one upsert per table. A run over every account aggregates
-once per AGGREGATE_BLOCK accounts (one sweep of the table) and, on PostgreSQL,
-writes each chunk from a second thread while the next one is computed.
-Backfill (scoring.backfill) rebuilds daily history from raw observations; the
-writes and change-log rows are in scoring.writes.
+Per chunk of accounts (settings.RECOMPUTE_CHUNK_SIZE) a fixed number of queries:
+the observation aggregates (scoring.observation_reads: one GROUP BY for windowed
+signals, index probes for "latest" ones), a few for stored state, one upsert per
+table (scoring.writes). A run over every account (or an id range: one task of the
+daily schedule) aggregates once per AGGREGATE_BLOCK accounts; on PostgreSQL it is
+a pipeline over three connections — reads ahead, compute here, writes behind — so
+the database and Python keep both cores busy.
+Backfill (scoring.backfill) rebuilds daily history from raw observations.
 """
 
 from __future__ import annotations
