@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-# bench/ itself must not be on the path: bench/queue.py would shadow the standard library's queue.
+# bench/ itself stays off the path, so a script named like a standard module can never shadow it.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))

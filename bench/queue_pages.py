@@ -1,6 +1,6 @@
 """Server time and query count of the CSM queue and the portfolio on a big book.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hs_queue SECRET_KEY=x .venv/bin/python bench/queue.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hs_queue SECRET_KEY=x .venv/bin/python bench/queue_pages.py
     [--accounts 100000] [--open 50000] [--csms 40] [--focus 1200] [--unassigned 2000] [--closed 100000]
     [--reps 30] [--slowest]
 
