@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect, push_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import can_act_on_account, get_account_for_user
 from accounts.forms import OverrideForm, PortfolioFilterForm
 from accounts.roles import roles_of
 from accounts.selectors import account_detail, filter_query, page_by_ids, portfolio_accounts
+from healthscore.views import partial_template, push_clean_url
 from scoring.charts import history_chart
 from scoring.overrides import override_create
 
@@ -43,15 +44,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "sort": filters.get("sort") or "score",
         "now": now,
     }
-    template = "accounts/portfolio.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
-    response = render(request, template, context)
-    if request.htmx and request.htmx.target == "portfolio-results" and not request.htmx.history_restore_request:
-        # Push the filtered URL without the form's empty fields (``?tier=red``, not ``?q=&tier=red&trend=…``).
-        query = filter_query(request.GET)
-        push_url(response, request.path + (f"?{query}" if query else ""))
-    return response
+    response = render(request, partial_template(request, "accounts/portfolio.html", "results"), context)
+    return push_clean_url(request, response, "portfolio-results")
 
 
 def _detail_context(request: HttpRequest, account, override_form: OverrideForm | None = None) -> dict:

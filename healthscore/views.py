@@ -5,8 +5,26 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django_htmx.http import push_url
 
 from accounts.roles import Role, roles_of
+from accounts.selectors import filter_query
+
+
+def partial_template(request: HttpRequest, template: str, partial: str) -> str:
+    """The named partial for htmx swaps; the full page for normal loads and history restores."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+def push_clean_url(request: HttpRequest, response: HttpResponse, results_id: str) -> HttpResponse:
+    """A filter, sort or page swap of ``results_id`` pushes its URL without the form's empty fields (``?tier=red``,
+    not ``?who=&tier=red&q=``). Other htmx reads of the page (a count refreshing itself) push nothing."""
+    if request.htmx and request.htmx.target == results_id and not request.htmx.history_restore_request:
+        query = filter_query(request.GET)
+        push_url(response, request.path + (f"?{query}" if query else ""))
+    return response
 
 
 @login_required

@@ -18,10 +18,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import push_url, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from accounts.roles import Role, has_role
 from accounts.selectors import filter_query, page_by_ids
+from healthscore.views import partial_template, push_clean_url
 from playbooks import task_actions
 from playbooks.dashboard import dashboard_data
 from playbooks.forms import (
@@ -49,13 +50,6 @@ TASKS_CHANGED = "tasks-changed"
 PAST = {"complete": "Completed", "snooze": "Snoozed", "dismiss": "Dismissed", "reassign": "Reassigned"}
 
 
-def _partial(request: HttpRequest, template: str, partial: str) -> str:
-    """The partial for htmx swaps; the full page for normal loads and history restores."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
-
-
 _ACTIONS = ("complete", "snooze", "reassign", "dismiss")
 _PK = "2147483647"  # stands for the task's id in a URL reversed once per page
 
@@ -73,15 +67,6 @@ def _prepare_rows(tasks: list[Task], assignees: list) -> list[Task]:
         task.assignee_options = options[task.assignee_id]  # a SafeString
         task.urls = {action: url.replace(_PK, str(task.pk)) for action, url in patterns.items()}
     return tasks
-
-
-def _push_clean_url(request: HttpRequest, response: HttpResponse, results_id: str) -> HttpResponse:
-    """A filter, sort or page swap of the results pushes its URL without the form's empty fields (``?tier=red``,
-    not ``?who=&tier=red&q=``). Other htmx reads of the page (the count refreshing itself) push nothing."""
-    if request.htmx and request.htmx.target == results_id and not request.htmx.history_restore_request:
-        query = filter_query(request.GET)
-        push_url(response, request.path + (f"?{query}" if query else ""))
-    return response
 
 
 def _queue_context(request: HttpRequest, params) -> dict:
@@ -115,8 +100,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not can_work_queue(request.user):
         raise PermissionDenied("The queue is for CSMs and their managers.")
     context = _queue_context(request, request.GET)
-    response = render(request, _partial(request, "playbooks/queue.html", "results"), context)
-    return _push_clean_url(request, response, "queue-results")
+    response = render(request, partial_template(request, "playbooks/queue.html", "results"), context)
+    return push_clean_url(request, response, "queue-results")
 
 
 @login_required
