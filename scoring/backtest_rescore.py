@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from scoring.backtest import GREEN, RED, YELLOW, Day
+from scoring.backtest import Day
+from scoring.engine import History, ModelSpec, PriorState, effective_tier, tier_for
 
-TIER_RANK = {RED: 0, YELLOW: 1, GREEN: 2}
 DETERIORATION_POINTS = 10.0  # a sub-score drop of at least this many points counts
 SUGGEST_FROM_DAYS = 90
 SUGGEST_TO_DAYS = 14
@@ -60,9 +60,12 @@ class ModelWeights:
             for key, w in self.signal_weights.items()
         }
 
-
-def tier_of(score: float, green: float, yellow: float) -> str:
-    return GREEN if score >= green else YELLOW if score >= yellow else RED
+    def spec(self) -> ModelSpec:
+        """Thresholds and stability rules as the engine's model (for ``tier_for`` / ``effective_tier``)."""
+        return ModelSpec(
+            version_id=0, category_weights=self.category_weights, signals=(), green=self.green, yellow=self.yellow,
+            hold_days=self.hold_days, rapid_decline_points=self.rapid_points, rapid_decline_days=self.rapid_days,
+        )
 
 
 def contributions(components: dict, weights: ModelWeights) -> dict[str, float]:
@@ -98,31 +101,26 @@ def rescore(components: dict, weights: ModelWeights) -> float | None:
 
 
 def replay_tiers(points: Iterable[tuple[date, float]], weights: ModelWeights) -> list[Day]:
-    """Effective tiers over a daily score series, with hold-days and rapid decline.
+    """Effective tiers over a daily score series, by the engine's own hysteresis.
 
-    A new raw tier takes effect once it has held ``hold_days`` consecutive snapshots
-    (on the hold_days-th), or at once when it is worse and the score fell at least
-    ``rapid_points`` below its highest value of the last ``rapid_days`` days.
+    Each day goes through ``scoring.engine.effective_tier`` with the previous day's state
+    and the peak of the last ``rapid_days`` days: a new raw tier takes effect once it has
+    held ``hold_days`` days, or at once when it is worse during a rapid decline.
     """
+    model = weights.spec()
     days: list[Day] = []
-    effective = pending = None
-    held = 0
+    prior: PriorState | None = None
     recent: deque[tuple[date, float]] = deque()
     for when, score in points:
-        raw = tier_of(score, weights.green, weights.yellow)
-        while recent and (when - recent[0][0]).days > weights.rapid_days:
+        while recent and (when - recent[0][0]).days > model.rapid_decline_days:
             recent.popleft()
-        peak = max((s for _, s in recent), default=score)
+        history = History(peak=max((s for _, s in recent), default=None))
         recent.append((when, score))
-        if effective is None or raw == effective:
-            effective, pending, held = raw, None, 0
-        else:
-            held = held + 1 if raw == pending else 1
-            pending = raw
-            rapid = TIER_RANK[raw] < TIER_RANK[effective] and peak - score >= weights.rapid_points
-            if rapid or held >= weights.hold_days:
-                effective, pending, held = raw, None, 0
-        days.append(Day(when, score, effective))
+        tier, since, pending, pending_since = effective_tier(
+            raw_tier=tier_for(score, model), score=score, today=when, prior=prior, history=history, model=model
+        )
+        prior = PriorState(tier, since, pending, pending_since)
+        days.append(Day(when, score, tier))
     return days
 
 

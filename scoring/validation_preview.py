@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scoring.backtest_rescore import ModelWeights, contributions, rescore, tier_of
+from scoring.backtest_rescore import ModelWeights, contributions, rescore
+from scoring.engine import tier_for
 from scoring.models import AccountScore, ScoreModelVersion, SignalDefinition
 from scoring.validation import Period, backtest_run, component_series, version_weights
 
@@ -54,7 +55,9 @@ def preview_build(*, draft: ScoreModelVersion, now: datetime, with_backtest: boo
     if published is not None and published.pk == draft.pk:
         published = None
     draft_weights = version_weights(draft)
+    draft_spec = draft_weights.spec()
     published_weights = version_weights(published) if published else None
+    published_spec = published_weights.spec() if published_weights else None
     rows = list(
         AccountScore.objects.filter(model_version__model_id=draft.model_id, account__status="active")
         .select_related("account")
@@ -68,8 +71,8 @@ def preview_build(*, draft: ScoreModelVersion, now: datetime, with_backtest: boo
         after = engine.get(row.account_id) if engine is not None else rescore(row.components, draft_weights)
         if after is None:
             continue
-        before_tier = tier_of(row.score, published.green_threshold, published.yellow_threshold) if published else row.raw_tier
-        after_tier = tier_of(after, draft.green_threshold, draft.yellow_threshold)
+        before_tier = tier_for(row.score, published_spec) if published_spec else row.raw_tier
+        after_tier = tier_for(after, draft_spec)
         before_scores.append(row.score)
         after_scores.append(after)
         tiers["published"][before_tier] += 1

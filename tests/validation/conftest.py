@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from accounts.models import Account, Outcome
-from scoring.backtest_rescore import rescore, tier_of
+from scoring.backtest_rescore import rescore
+from scoring.engine import tier_for
 from scoring.models import ScoreModelVersion, ScoreSnapshot, Segment, SignalDefinition
 from scoring.validation import version_weights
 from tests.factories import AccountFactory, SignalFactory, create_published_version
@@ -55,7 +56,7 @@ def write_history(version: ScoreModelVersion, account: Account, days: dict[date,
     for when, subs in sorted(days.items()):
         comp = components(subs)
         score = rescore(comp, weights)
-        tier = tier_of(score, weights.green, weights.yellow)
+        tier = tier_for(score, weights.spec())
         comp.update(score=score, raw_score=score)
         rows.append(ScoreSnapshot(account=account, date=when, score=score, raw_tier=tier, tier=tier,
                                   model_version=version, components=comp))
