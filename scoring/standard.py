@@ -7,6 +7,17 @@ relationship and commercial categories.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from scoring.models import (
+    CategoryWeight,
+    ScoreModel,
+    ScoreModelVersion,
+    Segment,
+    SignalDefinition,
+    SignalWeight,
+)
+
 # key, label, category, direction, bad, good, aggregation, window, half-life, missing policy, unit, description
 STANDARD_SIGNALS = [
     ("active_user_rate", "Active-user rate", "usage", "higher", 10, 70, "mean", 30, 14, "exclude", "%",
@@ -49,3 +60,40 @@ def signal_defaults(row: tuple) -> dict:
         window_days=window, half_life_days=half_life, missing_policy=missing, unit=unit,
         stale_after_days=max(window, 30), description=description,
     )
+
+
+def standard_signals_create() -> dict[str, SignalDefinition]:
+    """Create (or update) the standard signal definitions; by key."""
+    signals = {}
+    for row in STANDARD_SIGNALS:
+        signals[row[0]], _ = SignalDefinition.objects.update_or_create(key=row[0], defaults=signal_defaults(row))
+    return signals
+
+
+def model_version_create(
+    *,
+    segment: Segment,
+    signals: dict[str, SignalDefinition],
+    category_weights: dict[str, float] | None = None,
+    signal_weights: dict[str, float] | None = None,
+    status: str = ScoreModelVersion.Status.PUBLISHED,
+    number: int = 1,
+    actor=None,
+    notes: str = "",
+) -> ScoreModelVersion:
+    """A version of the segment's model (the model is created if needed) with its weights (default: standard)."""
+    model, _ = ScoreModel.objects.get_or_create(segment=segment, defaults={"name": f"{segment.name} health"})
+    published = status == ScoreModelVersion.Status.PUBLISHED
+    version = ScoreModelVersion.objects.create(
+        model=model, number=number, status=status, created_by=actor, notes=notes,
+        published_by=actor if published else None, published_at=timezone.now() if published else None,
+    )
+    CategoryWeight.objects.bulk_create(
+        CategoryWeight(version=version, category=c, weight=w)
+        for c, w in (category_weights or STANDARD_CATEGORY_WEIGHTS).items()
+    )
+    SignalWeight.objects.bulk_create(
+        SignalWeight(version=version, signal=signals[k], weight=w)
+        for k, w in (signal_weights or STANDARD_SIGNAL_WEIGHTS).items()
+    )
+    return version

@@ -10,19 +10,19 @@ from django.utils import timezone
 
 from accounts.models import Account
 from scoring.models import (
-    CategoryWeight,
     Observation,
     ScoreModel,
     ScoreModelVersion,
     Segment,
     SignalDefinition,
-    SignalWeight,
 )
 from scoring.standard import (  # noqa: F401  (re-exported for tests)
     STANDARD_CATEGORY_WEIGHTS,
     STANDARD_SIGNAL_WEIGHTS,
     STANDARD_SIGNALS,
+    model_version_create,
     signal_defaults,
+    standard_signals_create,
 )
 
 
@@ -79,10 +79,7 @@ class ScoringSetup:
 
 
 def create_standard_signals() -> dict[str, SignalDefinition]:
-    signals = {}
-    for row in STANDARD_SIGNALS:
-        signals[row[0]], _ = SignalDefinition.objects.update_or_create(key=row[0], defaults=signal_defaults(row))
-    return signals
+    return standard_signals_create()
 
 
 def create_published_version(
@@ -94,15 +91,8 @@ def create_published_version(
     status: str = ScoreModelVersion.Status.PUBLISHED,
     number: int = 1,
 ) -> ScoreModelVersion:
-    model, _ = ScoreModel.objects.get_or_create(segment=segment, defaults={"name": f"{segment.name} health"})
-    version = ScoreModelVersion.objects.create(
-        model=model, number=number, status=status, published_at=timezone.now() if status == "published" else None
-    )
-    for category, weight in (category_weights or STANDARD_CATEGORY_WEIGHTS).items():
-        CategoryWeight.objects.create(version=version, category=category, weight=weight)
-    for key, weight in (signal_weights or STANDARD_SIGNAL_WEIGHTS).items():
-        SignalWeight.objects.create(version=version, signal=signals[key], weight=weight)
-    return version
+    return model_version_create(segment=segment, signals=signals, category_weights=category_weights,
+                                signal_weights=signal_weights, status=status, number=number)
 
 
 def standard_scoring_setup() -> ScoringSetup:

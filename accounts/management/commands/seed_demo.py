@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import sys
 import time
 
 from django.contrib.auth.models import Group, User
@@ -18,22 +17,14 @@ from django.utils import timezone
 from accounts.demo import FIRST_NAMES, LAST_NAMES, SimAccount, signal_values, simulate_book
 from accounts.models import Account, AccountDomain, Contact, Outcome, Team
 from accounts.roles import Role
+from healthscore.progress import ProgressBar
 from playbooks.models import Notification, Playbook, PlaybookStep, RuleCondition, Task
-from scoring.models import (
-    CategoryWeight,
-    Observation,
-    ScoreModel,
-    ScoreModelVersion,
-    Segment,
-    SignalDefinition,
-    SignalWeight,
-)
+from scoring.models import Observation, Segment, SignalDefinition
 from scoring.standard import (
     ENTERPRISE_CATEGORY_WEIGHTS,
     STANDARD_CATEGORY_WEIGHTS,
-    STANDARD_SIGNAL_WEIGHTS,
-    STANDARD_SIGNALS,
-    signal_defaults,
+    model_version_create,
+    standard_signals_create,
 )
 
 DEMO_PASSWORD = "demo"
@@ -90,32 +81,6 @@ PLAYBOOKS = [
 ]
 
 
-class Progress:
-    """A one-line progress bar on stderr (plain lines when not a terminal)."""
-
-    def __init__(self, stream, label: str, total: int):
-        self.stream, self.label, self.total = stream, label, max(total, 1)
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self.last_pct = -1
-
-    def update(self, done: int) -> None:
-        pct = int(100 * done / self.total)
-        if pct == self.last_pct:
-            return
-        if self.tty:
-            bar = "#" * (pct // 4)
-            self.stream.write(f"\r  {self.label} [{bar:<25}] {pct:3d}% ({done}/{self.total})")
-        elif pct % 20 == 0 or done >= self.total:
-            self.stream.write(f"  {self.label}: {pct}% ({done}/{self.total})\n")
-        self.last_pct = pct
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 class Command(BaseCommand):
     help = "Load a realistic, deterministic demo book (users, accounts, 180 days of signals, outcomes, scores)."
 
@@ -138,7 +103,6 @@ class Command(BaseCommand):
         # django-q logs every enqueue at INFO; the replay would print hundreds.
         logging.getLogger("django-q").setLevel(logging.WARNING)
         today = timezone.localdate()
-        err = sys.stderr
         with transaction.atomic():
             self._step("users and roles")
             users = self._users()
@@ -148,11 +112,11 @@ class Command(BaseCommand):
             self._step(f"simulating {accounts} accounts over {days} days (seed {seed})")
             book = simulate_book(accounts=accounts, days=days, today=today, seed=seed, csm_count=len(CSMS))
             account_rows = self._accounts(book, segments, users, today, days)
-            self._observations(book, account_rows, signals, today, days, seed, err)
+            self._observations(book, account_rows, signals, today, days, seed)
             self._outcomes(book, account_rows, today, days)
             self._tickets(book, account_rows, today, seed)
         if not no_scores:
-            self._scores(book, account_rows, today, days, err)
+            self._scores(book, account_rows, today, days)
         self._summary(book, time.monotonic() - started)
 
     # -- steps -------------------------------------------------------------
@@ -182,24 +146,14 @@ class Command(BaseCommand):
         return users
 
     def _scoring(self, admin: User) -> tuple[dict[str, Segment], dict[str, SignalDefinition]]:
-        signals = {
-            row[0]: SignalDefinition.objects.create(key=row[0], **signal_defaults(row)) for row in STANDARD_SIGNALS
-        }
+        signals = standard_signals_create()
         segments = {
             "smb": Segment.objects.create(name="SMB", slug="smb", is_default=True, description="Self-serve and small teams."),
             "enterprise": Segment.objects.create(name="Enterprise", slug="enterprise", description="Named accounts, multi-year."),
         }
-        now = timezone.now()
         for key, cats in (("smb", STANDARD_CATEGORY_WEIGHTS), ("enterprise", ENTERPRISE_CATEGORY_WEIGHTS)):
-            model = ScoreModel.objects.create(segment=segments[key], name=f"{segments[key].name} health")
-            version = ScoreModelVersion.objects.create(
-                model=model, number=1, status=ScoreModelVersion.Status.PUBLISHED, created_by=admin,
-                published_by=admin, published_at=now, notes="Initial model from the seed guides' defaults.",
-            )
-            CategoryWeight.objects.bulk_create(CategoryWeight(version=version, category=c, weight=w) for c, w in cats.items())
-            SignalWeight.objects.bulk_create(
-                SignalWeight(version=version, signal=signals[k], weight=w) for k, w in STANDARD_SIGNAL_WEIGHTS.items()
-            )
+            model_version_create(segment=segments[key], signals=signals, category_weights=cats, actor=admin,
+                                 notes="Initial model from the seed guides' defaults.")
         return segments, signals
 
     def _playbooks(self, signals: dict[str, SignalDefinition]) -> None:
@@ -268,10 +222,10 @@ class Command(BaseCommand):
         Contact.objects.bulk_create(contacts)
         return by_index
 
-    def _observations(self, book, accounts, signals, today: dt.date, days: int, seed: int, err) -> None:
+    def _observations(self, book, accounts, signals, today: dt.date, days: int, seed: int) -> None:
         rng = random.Random(seed * 7919)
         first_day = today - dt.timedelta(days=days - 1)
-        progress = Progress(err, "observations", len(book))
+        progress = ProgressBar(self.stderr, "observations")
         batch: list[Observation] = []
         total = 0
         for n, a in enumerate(book, start=1):
@@ -295,7 +249,7 @@ class Command(BaseCommand):
                 Observation.objects.bulk_create(batch, batch_size=5_000)
                 total += len(batch)
                 batch = []
-            progress.update(n)
+            progress.update(n, len(book))
         Observation.objects.bulk_create(batch, batch_size=5_000)
         total += len(batch)
         progress.close()
@@ -333,7 +287,7 @@ class Command(BaseCommand):
         Ticket.objects.bulk_create(tickets)
         self.stdout.write(f"  {len(tickets)} open support tickets")
 
-    def _scores(self, book, accounts: dict[int, Account], today: dt.date, days: int, err) -> None:
+    def _scores(self, book, accounts: dict[int, Account], today: dt.date, days: int) -> None:
         """Score history as it would have happened.
 
         Backfill up to ``REPLAY_DAYS`` ago, then replay the last days one at a
@@ -359,10 +313,10 @@ class Command(BaseCommand):
             if pk not in churned_on or churned_on[pk] > replay_start.date()
         )
         self._step(f"score history: backfilling {days - replay} days")
-        progress = Progress(err, "history", len(accounts))
+        progress = ProgressBar(self.stderr, "history")
         scores_recompute(
             account_ids=live_at_replay, now=replay_start, backfill_days=days - replay,
-            progress=lambda done, total: progress.update(done),
+            progress=lambda done, total: progress.update(done, len(accounts)),
         )
         done = len(live_at_replay)
         # Accounts that churned before the replay: history up to their last day.
@@ -374,12 +328,12 @@ class Command(BaseCommand):
             last = dt.datetime.combine(date, dt.time(23, 0), tzinfo=dt.UTC)
             scores_recompute(account_ids=pks, now=last, backfill_days=(date - first_day).days + 1)
             done += len(pks)
-            progress.update(done)
+            progress.update(done, len(accounts))
         progress.close()
 
         self._step(f"replaying the last {replay} days with playbook triggers and CSM work")
         rng = random.Random(days)
-        progress = Progress(err, "days", replay)
+        progress = ProgressBar(self.stderr, "days")
         for back in range(replay - 1, -1, -1):
             day_now = now - dt.timedelta(days=back)
             ids = [pk for pk in live_at_replay if pk not in churned_on or churned_on[pk] >= day_now.date()]
@@ -392,7 +346,7 @@ class Command(BaseCommand):
                 Notification.objects.filter(created_at__gte=step_started).update(created_at=day_now, sent_at=day_now)
             if back > 0:
                 self._csm_work(rng, day_now, churned_on)
-            progress.update(replay - back)
+            progress.update(replay - back, replay)
         progress.close()
         # Everything above ran synchronously: the recomputes and deliveries it queued
         # for the worker describe the simulated past (its notifications are already
