@@ -43,7 +43,10 @@ class DismissForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    assignee = forms.CharField(required=False, label="Assign to")
+    # Empty: back to the team's unassigned queue. Who may receive the task is checked by task_reassign.
+    assignee = forms.IntegerField(
+        required=False, label="Assign to", error_messages={"invalid": "Choose a person from the list."}
+    )
 
 
 class BulkForm(forms.Form):

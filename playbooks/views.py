@@ -166,13 +166,8 @@ def task_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    def run(task: Task, data: dict) -> None:
-        value = (data["assignee"] or "").strip()
-        if value and not value.isdigit():
-            raise ValidationError({"assignee": "Choose a person from the list."})
-        task_actions.task_reassign(task=task, actor=request.user, assignee_id=int(value) if value else None)
-
-    return _act(request, pk, ReassignForm, "reassign", run)
+    return _act(request, pk, ReassignForm, "reassign",
+                lambda task, data: task_actions.task_reassign(task=task, actor=request.user, assignee_id=data["assignee"]))
 
 
 @login_required
