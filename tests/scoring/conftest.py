@@ -10,11 +10,13 @@ from scoring.engine import ModelSpec, SignalSpec
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
+# One id per signal key, stable and distinct (str hashes are salted per process: two keys could share an id).
+_SIGNAL_IDS: dict[str, int] = {}
 
 
 def sig(key: str = "s", **kw) -> SignalSpec:
-    defaults = dict(id=abs(hash(key)) % 10_000, key=key, label=key.replace("_", " ").capitalize(), category="usage",
-                    direction="higher", bad=0.0, good=100.0)
+    defaults = dict(id=_SIGNAL_IDS.setdefault(key, len(_SIGNAL_IDS) + 1), key=key,
+                    label=key.replace("_", " ").capitalize(), category="usage", direction="higher", bad=0.0, good=100.0)
     defaults.update(kw)
     return SignalSpec(**defaults)
 
@@ -27,9 +29,3 @@ def model(*signals: SignalSpec, cats: dict[str, float] | None = None, **kw) -> M
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW
-
-
-@pytest.fixture(autouse=True)
-def _q_sync(monkeypatch):
-    """Run async_task inline: django-q copies Q_CLUSTER["sync"] into Conf.SYNC once, at import."""
-    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)
