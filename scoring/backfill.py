@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from scoring import selectors
 from scoring.engine import (
+    HISTORY_DAYS,
     AccountResult,
     History,
     ModelSpec,
@@ -54,7 +55,7 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             mine = past[aid]
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
             peak = max(recent) if recent else None
-            history = History(past={d: mine[today - d * day] for d in (7, 30, 60, 90) if today - d * day in mine},
+            history = History(past={d: mine[today - d * day] for d in HISTORY_DAYS if today - d * day in mine},
                               peak=peak)
             aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
             r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=today, prior=prior.get(aid),

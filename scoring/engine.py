@@ -35,6 +35,8 @@ MINUS = "\u2212"
 # Trend label rules (points). Rapid decline uses the model's own rule.
 TREND_STABLE_POINTS = 5.0
 GRADUAL_DECLINE_POINTS = 10.0
+# Days back at which the trend compares the score (History.past keys).
+HISTORY_DAYS = (7, 30, 60, 90)
 
 
 @dataclass(frozen=True)
@@ -348,7 +350,7 @@ def effective_tier(
 def trend(score: float, history: History | None, model: ModelSpec) -> tuple[str, dict[int, float | None]]:
     """7/30/90-day deltas and the label (rapid decline, gradual decline, improving, stable)."""
     past = history.past if history else {}
-    deltas = {d: (round(score - past[d], 2) if d in past else None) for d in (7, 30, 60, 90)}
+    deltas = {d: (round(score - past[d], 2) if d in past else None) for d in HISTORY_DAYS}
     if is_rapid_decline(score, history, model):
         return "rapid_decline", deltas
     d30, d60, d90 = deltas[30], deltas[60], deltas[90]

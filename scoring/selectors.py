@@ -13,6 +13,7 @@ from django.db.models import Max, Q
 
 from accounts.models import Account
 from scoring.engine import (
+    HISTORY_DAYS,
     History,
     ModelSpec,
     OverrideSpec,
@@ -29,8 +30,6 @@ from scoring.models import (
     SignalWeight,
 )
 from scoring.observation_reads import raw_observations, signal_aggregates  # noqa: F401
-
-HISTORY_DAYS = (7, 30, 60, 90)
 
 
 def of_accounts(account_ids: Sequence[int], field: str = "account_id") -> Q:
