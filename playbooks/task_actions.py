@@ -33,26 +33,27 @@ def _snooze_until(day: dt.date | None, now: dt.datetime) -> dt.datetime:
     return timezone.make_aware(start, timezone.get_current_timezone())
 
 
-def task_complete(*, task: Task, actor, note: str, now: dt.datetime) -> Task:
-    _require_live(task)
-    task.status = Task.Status.DONE
-    task.outcome_note = note.strip()
+def _close(task: Task, *, status: str, actor, now: dt.datetime, **fields: str) -> Task:
+    """Close a live task as ``status`` by ``actor``, setting the extra ``fields`` (its note or reason)."""
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.status = status
     task.closed_at = now
     task.closed_by = actor
-    task.save(update_fields=["status", "outcome_note", "closed_at", "closed_by", "updated_at"])
+    task.save(update_fields=["status", "closed_at", "closed_by", "updated_at", *fields])
     return task
+
+
+def task_complete(*, task: Task, actor, note: str, now: dt.datetime) -> Task:
+    _require_live(task)
+    return _close(task, status=Task.Status.DONE, actor=actor, now=now, outcome_note=note.strip())
 
 
 def task_dismiss(*, task: Task, actor, reason: str, now: dt.datetime) -> Task:
     _require_live(task)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this task is dismissed."})
-    task.status = Task.Status.DISMISSED
-    task.dismiss_reason = reason.strip()
-    task.closed_at = now
-    task.closed_by = actor
-    task.save(update_fields=["status", "dismiss_reason", "closed_at", "closed_by", "updated_at"])
-    return task
+    return _close(task, status=Task.Status.DISMISSED, actor=actor, now=now, dismiss_reason=reason.strip())
 
 
 def task_snooze(*, task: Task, actor, until: dt.date | None, now: dt.datetime) -> Task:
