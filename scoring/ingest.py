@@ -52,7 +52,6 @@ class IngestResult:
     created: list[int] = field(default_factory=list)  # indexes of items stored now
     duplicates: list[int] = field(default_factory=list)  # indexes already stored (or repeated in the batch)
     account_ids: list[int] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)  # the idempotency key of each item, by index
 
 
 @dataclass
@@ -201,7 +200,7 @@ def observations_validate(
     return rows
 
 
-def _insert_returning_new_keys(rows: list[_Row]) -> set[str]:
+def _insert_returning_new_keys(rows: list[_Row], progress: Callable[[int, int], None] | None) -> set[str]:
     """PostgreSQL: one INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING per chunk.
 
     The database itself says which keys were new, so concurrent replays of the
@@ -231,6 +230,8 @@ def _insert_returning_new_keys(rows: list[_Row]) -> set[str]:
                 ],
             )
             new.update(row[0] for row in cursor.fetchall())
+            if progress is not None:
+                progress(min(start + 5000, len(rows)), len(rows))
     return new
 
 
@@ -262,16 +263,21 @@ def observations_bulk_store(
     rows = observations_validate(
         items=items, source=source, now=now, account_restriction=account_restriction, max_items=max_items
     )
-    result = IngestResult(keys=[row.key for row in rows])
+    return observations_rows_store(rows=rows, dry_run=dry_run, progress=progress)
+
+
+def observations_rows_store(
+    *, rows: list[_Row], dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+) -> IngestResult:
+    """Store rows returned by observations_validate (any number, in one transaction); indexes refer to ``rows``."""
+    result = IngestResult()
     first_of_key: dict[str, int] = {}
     for index, row in enumerate(rows):
         first_of_key.setdefault(row.key, index)
     unique_rows = [rows[i] for i in first_of_key.values()]
     with transaction.atomic():
         if connection.vendor == "postgresql" and not dry_run:
-            new_keys = _insert_returning_new_keys(unique_rows)
-            if progress is not None:
-                progress(len(unique_rows), len(unique_rows))
+            new_keys = _insert_returning_new_keys(unique_rows, progress)
         else:
             new_keys = set(first_of_key) - _existing_keys(list(first_of_key))
             if not dry_run:

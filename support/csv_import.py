@@ -12,13 +12,12 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 
 from scoring.ingest import (
     MAX_ITEMS,
     IngestValidationError,
-    observations_bulk_store,
+    observations_rows_store,
     observations_validate,
 )
 
@@ -85,9 +84,12 @@ def observations_csv_import(
     result = CsvImportResult(rows=len(items), dry_run=dry_run)
     now = timezone.now()
     total = len(items)
+    rows = []
     for start in range(0, total, CHUNK):
         try:
-            observations_validate(items=items[start : start + CHUNK], source=source, now=now, max_items=None)
+            rows.extend(
+                observations_validate(items=items[start : start + CHUNK], source=source, now=now, max_items=None)
+            )
         except IngestValidationError as exc:
             errors.extend(RowError(line_numbers[start + e.index], e.field, e.message) for e in exc.errors)
         if progress:
@@ -97,19 +99,20 @@ def observations_csv_import(
     if errors:
         result.errors = sorted(errors, key=lambda e: (e.line, e.column))
         return result
-    seen: set[str] = set()
-    with transaction.atomic():
-        for start in range(0, total, CHUNK):
-            stored = observations_bulk_store(
-                items=items[start : start + CHUNK], source=source, now=now, max_items=None, dry_run=dry_run
-            )
-            # In a dry run earlier chunks were not written, so repeats across chunks are counted here.
-            repeats = [i for i in stored.created if stored.keys[i] in seen]
-            seen.update(stored.keys)
-            result.created += len(stored.created) - len(repeats)
-            result.duplicates += len(stored.duplicates) + len(repeats)
-            if progress:
-                progress("import" if not dry_run else "check", min(start + CHUNK, total), total)
+    # The rows are validated once, then stored together: repeats anywhere in the file count as duplicates.
+    phase = "import" if not dry_run else "check"
+    reported = False
+
+    def store_progress(done: int, count: int) -> None:
+        nonlocal reported
+        reported = True
+        progress(phase, done, count)
+
+    stored = observations_rows_store(rows=rows, dry_run=dry_run, progress=store_progress if progress else None)
+    if progress and not reported:
+        progress(phase, total, total)
+    result.created = len(stored.created)
+    result.duplicates = len(stored.duplicates)
     return result
 
 
