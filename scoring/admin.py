@@ -162,7 +162,11 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def draft_from_suggestion(self, request, queryset):
         from scoring.validation import draft_create_from_suggestion
 
-        for version in queryset.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model"):
+        published = list(queryset.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model"))
+        if not published:
+            self.message_user(request, "Select a published version: suggestions come from its backtest.",
+                              messages.ERROR)
+        for version in published:
             try:
                 draft = draft_create_from_suggestion(version=version, actor=request.user, now=timezone.now())
             except ValidationError as exc:
@@ -170,9 +174,6 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 continue
             self.message_user(request, f"Created {draft} with the weights suggested by the backtest of v{version.number}.",
                               messages.SUCCESS)
-        if not queryset.filter(status=ScoreModelVersion.Status.PUBLISHED).exists():
-            self.message_user(request, "Select a published version: suggestions come from its backtest.",
-                              messages.ERROR)
 
 
 @admin.register(Observation)
