@@ -209,7 +209,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def signal_values(rng: random.Random, acct: SimAccount, day: int, today_index: int) -> dict[str, float | None]:
+def signal_values(rng: random.Random, acct: SimAccount, day: int) -> dict[str, float | None]:
     """The observations of one account on one day; None means nothing observed that day."""
     h = acct.health[day]
     values: dict[str, float | None] = {}

@@ -187,10 +187,6 @@ class Command(BaseCommand):
         ]
         created = Account.objects.bulk_create(rows)
         by_index = {a.index: row for a, row in zip(book, created, strict=True)}
-        if created[0].pk is None:  # backends that don't return ids from bulk_create
-            ids = dict(Account.objects.values_list("external_id", "pk"))
-            for row in created:
-                row.pk = ids[row.external_id]
         AccountDomain.objects.bulk_create(AccountDomain(account=by_index[a.index], domain=a.domain) for a in book)
         contacts = []
         first_day = today - dt.timedelta(days=days - 1)
@@ -235,7 +231,7 @@ class Command(BaseCommand):
             for d in range(last_day + 1):
                 date = first_day + dt.timedelta(days=d)
                 at = dt.datetime.combine(date, dt.time(0, 30), tzinfo=dt.UTC)
-                values = signal_values(rng, a, d, days - 1)
+                values = signal_values(rng, a, d)
                 upcoming = next((first_day + dt.timedelta(days=r) for r in renewals if r >= d), a.renewal_date)
                 values["days_to_renewal"] = float(max((upcoming - date).days, 0))
                 for key, value in values.items():
