@@ -109,12 +109,12 @@ def account_detail(*, account: Account, now: dt.datetime) -> dict:
     tasks = list(
         Task.objects.filter(account=account).select_related("playbook", "assignee", "closed_by").order_by("-created_at")[:60]
     )
-    live = [t for t in tasks if t.status == Task.Status.OPEN or t.status == Task.Status.SNOOZED]
-    past = [t for t in tasks if t not in live]
+    live = [t for t in tasks if t.status in Task.ACTIVE_STATUSES]
+    past = [t for t in tasks if t.status not in Task.ACTIVE_STATUSES]
     contacts = list(account.contacts.order_by("role", "name"))
     key_roles = (Contact.Role.CHAMPION, Contact.Role.EXECUTIVE_SPONSOR)
     contacts.sort(key=lambda c: (c.role not in key_roles, c.left_at is not None, c.role, c.name))
-    tickets = list(account.tickets.order_by(F("solved_at").asc(nulls_first=True), "-updated_at")[:25]) if hasattr(account, "tickets") else []
+    tickets = list(account.tickets.order_by(F("solved_at").asc(nulls_first=True), "-updated_at")[:25])
     overrides = list(
         Override.objects.filter(account=account, revoked_at__isnull=True, expires_at__gt=now).select_related("created_by")
     )
