@@ -54,10 +54,6 @@ def signal_spec(s, weight: float = 1.0) -> SignalSpec:
     )
 
 
-def model_specs_for_signals(signals: Iterable) -> list[SignalSpec]:
-    return [signal_spec(s) for s in signals]
-
-
 def model_specs(versions: Iterable[ScoreModelVersion]) -> dict[int, ModelSpec]:
     """ModelSpec per version id (3 queries whatever the number of versions)."""
     versions = list(versions)

@@ -48,7 +48,7 @@ def world(db):
 
 
 def _specs(signals):
-    return {sp.id: sp for sp in selectors.model_specs_for_signals(signals)}
+    return {sp.id: sp for sp in map(selectors.signal_spec, signals)}
 
 
 def test_it_aggregates_in_sql_exactly_like_the_reference(world):
