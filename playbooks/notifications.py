@@ -206,9 +206,13 @@ def digest_send_weekly(*, now: dt.datetime, days: int = 7) -> list[int]:
         .select_related("account")
         .order_by("account_id", "date", "id")
     )
+    changes_of: dict[int, list[ScoreChange]] = defaultdict(list)
+    for change in changes:
+        changes_of[change.account_id].append(change)
     rows = []
     for user_id, user in recipients.items():
-        mine = [c for c in changes if c.account_id in people[user_id]]
+        # In account, then date order, as the query sorted them; without rescanning every change per person.
+        mine = [c for pk in sorted(people[user_id]) for c in changes_of.get(pk, ())]
         newly = {}
         for c in mine:  # the latest tier change of each account decides "newly yellow/red"
             if c.tier_changed:
