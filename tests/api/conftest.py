@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from support.models import ApiToken
-from tests.api.samples import COMPONENTS
+from tests.api.samples import COMPONENTS, INGEST_NOW
 from tests.factories import AccountFactory
 
 
@@ -23,6 +24,13 @@ def _client(key: str | None) -> APIClient:
     if key:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
+
+
+@pytest.fixture
+def frozen_now():
+    """Freeze the clock at INGEST_NOW (observations more than 5 minutes after it are 'in the future')."""
+    with time_machine.travel(INGEST_NOW, tick=False):
+        yield
 
 
 @pytest.fixture

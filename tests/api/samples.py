@@ -1,5 +1,16 @@
 """Sample data shaped per the shared contracts."""
 
+import datetime as dt
+
+OBSERVATIONS_URL = "/api/v1/observations/"
+INGEST_NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)  # the observation tests run frozen at this instant
+
+
+def observation_item(**over) -> dict:
+    """One valid item of an observations batch for the 'acme' account; keyword arguments override fields."""
+    return {"account": "acme", "signal": "weekly_logins", "value": 12, "observed_at": "2026-11-20T00:00:00Z", **over}
+
+
 COMPONENTS = {
     "raw_score": 43.2,
     "score": 43.2,

@@ -1,26 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-import time_machine
 
 from scoring.models import Observation
+from tests.api.samples import OBSERVATIONS_URL as URL
+from tests.api.samples import observation_item as item
 
-URL = "/api/v1/observations/"
-NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def item(**over):
-    return {"account": "acme", "signal": "weekly_logins", "value": 12, "observed_at": "2026-11-20T00:00:00Z", **over}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 def errors_of(response) -> list[tuple[int, str]]:
