@@ -252,7 +252,7 @@ def _reason(row: dict) -> str:
     lost = _fmt(row["points_lost"])
     if row["status"] != "ok":
         since = f"no data since {row['newest_at']:%Y-%m-%d}" if row["newest_at"] else "no data"
-        scored = {"zero": "scored 0", "neutral": "scored neutral"}.get(row["policy"], "excluded")
+        scored = {"zero": "scored 0", "neutral": "scored neutral"}.get(sig.missing_policy, "excluded")
         return f"{sig.label}: {since} ({scored}): {MINUS}{lost}"
     word = "low" if sig.good > sig.bad else "high"
     unit = f" {sig.unit}" if sig.unit and sig.unit != "%" else (sig.unit or "")
@@ -280,7 +280,6 @@ def score_components(
     for i, r in enumerate(rows):
         sig: SignalSpec = r["spec"]
         r["points_lost"] = lost.get(i, 0.0)
-        r["policy"] = sig.missing_policy
         signals.append({
             "key": sig.key, "label": sig.label, "category": sig.category, "unit": sig.unit,
             "value": None if r["value"] is None else round(r["value"], 2),
