@@ -199,16 +199,14 @@ class Command(BaseCommand):
 
             champion_since = first_day - dt.timedelta(days=rng.randint(60, 700))
             name, email = person(1)
-            if a.champion_change_day is not None:
-                left = first_day + dt.timedelta(days=a.champion_change_day)
-                contacts.append(Contact(account=acct, name=name, email=email, role="champion", title="Head of Operations",
-                                        in_role_since=champion_since, left_at=left))
+            champion = Contact(account=acct, name=name, email=email, role="champion", title="Head of Operations",
+                               in_role_since=champion_since)
+            contacts.append(champion)
+            if a.champion_change_day is not None:  # a collapse: the champion left, a successor started days later
+                champion.left_at = first_day + dt.timedelta(days=a.champion_change_day)
                 name, email = person(2)
                 contacts.append(Contact(account=acct, name=name, email=email, role="champion", title="Operations Manager",
-                                        in_role_since=left + dt.timedelta(days=5)))
-            else:
-                contacts.append(Contact(account=acct, name=name, email=email, role="champion", title="Head of Operations",
-                                        in_role_since=champion_since))
+                                        in_role_since=champion.left_at + dt.timedelta(days=5)))
             name, email = person(3)
             contacts.append(Contact(account=acct, name=name, email=email, role="executive_sponsor", title="VP Operations",
                                     in_role_since=champion_since - dt.timedelta(days=200)))
