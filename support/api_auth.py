@@ -8,6 +8,12 @@ from rest_framework import authentication, exceptions
 from support.models import ApiToken
 
 
+def active_token_get(key: str) -> ApiToken | None:
+    """The unrevoked API token with this secret key (its account loaded), or None."""
+    token = ApiToken.objects.select_related("account").filter(key_hash=ApiToken.hash_key(key)).first()
+    return token if token is not None and token.revoked_at is None else None
+
+
 class TokenUser:
     """The identity of a request made with an API token (not a Django user)."""
 
@@ -38,8 +44,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         parts = header.split()
         if len(parts) != 2 or parts[0] not in (self.keyword, "Token"):
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
-        token = ApiToken.objects.select_related("account").filter(key_hash=ApiToken.hash_key(parts[1])).first()
-        if token is None or token.revoked_at is not None:
+        token = active_token_get(parts[1])
+        if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

@@ -14,7 +14,7 @@ from accounts.access import visible_accounts
 from accounts.models import Account
 from accounts.roles import roles_of
 from scoring.models import AccountScore
-from support.api_auth import TokenAuthentication
+from support.api_auth import TokenAuthentication, active_token_get
 from support.models import ApiToken
 from support.selectors import TREND_ARROWS, account_by_email_or_domain
 
@@ -90,8 +90,8 @@ def badge_access(
         if scheme in (TokenAuthentication.keyword, "Token") and rest.strip():
             key = rest.strip()
     if key:
-        token = ApiToken.objects.select_related("account").filter(key_hash=ApiToken.hash_key(key)).first()
-        if token is None or token.revoked_at is not None:
+        token = active_token_get(key)
+        if token is None:
             raise BadgeDenied(401, "Invalid or revoked token.")
         if not token.scope_read:
             raise BadgeDenied(403, "This token lacks the 'read' scope.")
