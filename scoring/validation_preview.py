@@ -1,8 +1,8 @@
 """What-if preview of a draft model version against the published one, on current data.
 
-Current scores: the engine's ``scoring.services.scores_preview`` when it is available
-(a full recompute under the draft, nothing written); otherwise the stored
-``AccountScore.components`` re-weighted with the draft (see ``scoring.backtest_rescore``).
+Current scores: the engine's ``scoring.services.scores_preview`` (a full recompute under
+the draft, nothing written); the fallback re-weights the stored ``AccountScore.components``
+with the draft (see ``scoring.backtest_rescore``).
 Tiers compared are the tiers by threshold of the current score (raw tiers): once
 published, the effective tier follows after the hold days (at once on a rapid decline).
 """
@@ -14,24 +14,16 @@ from datetime import datetime
 from scoring.backtest_rescore import ModelWeights, contributions, rescore
 from scoring.engine import tier_for
 from scoring.models import AccountScore, ScoreModelVersion, SignalDefinition
+from scoring.services import scores_preview
 from scoring.validation import Period, backtest_run, component_series, version_weights
 
 TIERS = ("green", "yellow", "red")
 RESPONSIBLE_SIGNALS = 3
 
 
-def _engine_scores(draft: ScoreModelVersion, account_ids: list[int], now: datetime) -> dict[int, float] | None:
-    try:
-        from scoring.services import scores_preview
-    except ImportError:
-        return None
-    results = scores_preview(version=draft, account_ids=account_ids, now=now)
-    scores = {}
-    for account_id, result in results.items():
-        score = result["score"] if isinstance(result, dict) else getattr(result, "score", None)
-        if score is not None:
-            scores[account_id] = float(score)
-    return scores
+def _engine_scores(draft: ScoreModelVersion, account_ids: list[int], now: datetime) -> dict[int, float]:
+    """Draft scores from a full recompute under the draft (nothing written)."""
+    return {aid: result.score for aid, result in scores_preview(version=draft, account_ids=account_ids, now=now).items()}
 
 
 def _distribution(scores: list[float], width: int = 10) -> list[int]:
