@@ -38,6 +38,7 @@ from scoring.backtest_rescore import (
     suggest_weights,
 )
 from scoring.models import CategoryWeight, ScoreModelVersion, ScoreSnapshot, SignalWeight, Tier
+from scoring.versions import version_clone_as_draft
 
 DEFAULT_PERIOD_DAYS = 365
 # History read before the period: 180-day lookbacks plus the as-of tolerance.
@@ -232,12 +233,6 @@ def _sub_scores(components: dict) -> dict[str, float | None]:
     return {s["key"]: s.get("sub_score") for s in components.get("signals") or [] if "key" in s}
 
 
-def _clone_as_draft(*, version: ScoreModelVersion, actor) -> ScoreModelVersion:
-    from scoring import versions  # the engine helper's module
-
-    return versions.version_clone_as_draft(version=version, actor=actor)
-
-
 @transaction.atomic
 def draft_create_from_suggestion(
     *, version: ScoreModelVersion, actor, now: datetime, start: date | None = None, end: date | None = None
@@ -255,7 +250,7 @@ def draft_create_from_suggestion(
             f"{suggestion.retained_cases} retained; need {suggestion.minimum} of each)."
         )
     weights = version_weights(version)
-    draft = _clone_as_draft(version=version, actor=actor)
+    draft = version_clone_as_draft(version=version, actor=actor)
     before = {"signals": weights.signal_weights, "categories": weights.category_weights}
     shares = suggestion.shares()
     signal_rows = {row.signal.key: row for row in SignalWeight.objects.filter(version=draft).select_related("signal")}

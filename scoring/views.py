@@ -18,6 +18,7 @@ from scoring.models import ScoreModelVersion, SignalDefinition
 from scoring.validation import backtest_run, draft_create_from_suggestion, weights_suggest
 from scoring.validation_charts import lead_time_histogram, renewal_band_chart
 from scoring.validation_preview import preview_build
+from scoring.versions import version_publish
 
 READERS = (Role.MANAGER, Role.OPS)
 
@@ -121,8 +122,6 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
 def publish(request: HttpRequest, version_id: int) -> HttpResponse:
     _require(request, Role.OPS)
     draft = _draft(version_id)
-    from scoring.versions import version_publish  # the engine helper's module
-
     try:
         version_publish(version=draft, actor=request.user, now=timezone.now())
     except ValidationError as exc:
