@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
 MIN_COUNT = 5
 TOLERANCE_DAYS = 7
@@ -92,15 +93,21 @@ class Figure:
 
 
 Timelines = dict[int, list[Day]]
+T = TypeVar("T")
+
+
+def latest_within(rows: list[T], when: date, *, key: Callable[[T], date], tolerance: int = TOLERANCE_DAYS) -> T | None:
+    """The row (sorted by ``key``) dated ``when`` or the latest one at most ``tolerance`` days before it."""
+    i = bisect_right(rows, when, key=key)
+    if i == 0:
+        return None
+    found = rows[i - 1]
+    return found if (when - key(found)).days <= tolerance else None
 
 
 def day_on(timeline: list[Day], when: date, tolerance: int = TOLERANCE_DAYS) -> Day | None:
     """The snapshot on ``when`` or the latest one at most ``tolerance`` days before it."""
-    i = bisect_right(timeline, when, key=lambda d: d.date)
-    if i == 0:
-        return None
-    found = timeline[i - 1]
-    return found if (when - found.date).days <= tolerance else None
+    return latest_within(timeline, when, key=lambda d: d.date, tolerance=tolerance)
 
 
 def _days_between(timeline: list[Day], first: date, last: date) -> list[Day]:

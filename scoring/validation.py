@@ -7,7 +7,6 @@ number of accounts. The what-if preview lives in ``scoring.validation_preview``.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,13 +20,13 @@ from playbooks.models import Severity, Task
 from scoring.audit import audit_record
 from scoring.backtest import (
     CHURNED,
-    TOLERANCE_DAYS,
     BacktestInput,
     Day,
     Intervention,
     OutcomeCase,
     Timelines,
     backtest_report,
+    latest_within,
 )
 from scoring.backtest_rescore import (
     SUGGEST_FROM_DAYS,
@@ -223,10 +222,8 @@ def weights_suggest(
 
 def _components_on(rows: list[tuple[date, dict]], when: date) -> dict | None:
     """The components of the snapshot on ``when`` or up to TOLERANCE_DAYS before it."""
-    i = bisect_right(rows, when, key=lambda r: r[0])
-    if i and (when - rows[i - 1][0]).days <= TOLERANCE_DAYS:
-        return rows[i - 1][1]
-    return None
+    row = latest_within(rows, when, key=lambda r: r[0])
+    return None if row is None else row[1]
 
 
 def _sub_scores(components: dict) -> dict[str, float | None]:
