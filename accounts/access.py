@@ -25,6 +25,15 @@ def visible_accounts(user) -> QuerySet[Account]:
     return Account.objects.none()
 
 
+def _managed_member_ids(user) -> frozenset[int]:
+    """Members of the teams the user manages, read once per request (cached on the user, like roles)."""
+    cached = getattr(user, "_healthscore_managed_members", None)
+    if cached is None:
+        cached = frozenset(Team.members.through.objects.filter(team__manager=user).values_list("user_id", flat=True))
+        user._healthscore_managed_members = cached
+    return cached
+
+
 def can_act_on_account(user, account: Account) -> bool:
     """May the user work this account's tasks and overrides?
 
@@ -40,9 +49,7 @@ def can_act_on_account(user, account: Account) -> bool:
             return True
         if account.team_id is not None and account.team.manager_id == user.pk:
             return True
-        if account.owner_id is not None and account.owner.teams.filter(manager=user).exists():
-            return True
-        return False
+        return account.owner_id is not None and account.owner_id in _managed_member_ids(user)
     if Role.CSM in roles:
         return account.owner_id == user.pk
     return False
