@@ -102,11 +102,12 @@ def tickets_upsert(
         for t in Ticket.objects.filter(source=source, external_id__in=external_ids).select_related("account")
     }
     touched = {r.account_id for r in rows if r.account_id} | {a for a in previous.values() if a}
-    result = TicketsResult(
-        tickets=[stored[t.external_id] for t in tickets],
-        created=[t.external_id not in previous for t in tickets],
-        account_ids=sorted(touched),
-    )
+    seen = set(previous)
+    result = TicketsResult(account_ids=sorted(touched))
+    for data in tickets:  # a ticket repeated in the batch is created once, then updated
+        result.tickets.append(stored[data.external_id])
+        result.created.append(data.external_id not in seen)
+        seen.add(data.external_id)
     support_signals_refresh(account_ids=result.account_ids, now=now)
     return result
 

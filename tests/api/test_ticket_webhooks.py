@@ -152,3 +152,12 @@ def test_it_drops_nul_characters_from_text_and_the_raw_payload(api, acme_domain)
     t = Ticket.objects.get()
     assert t.subject == "Broken export"
     assert t.raw["ticket"]["custom_fields"] == [{"id": 1, "value": "ab"}]
+
+
+def test_it_reports_a_ticket_repeated_in_a_batch_as_created_once(api, acme):
+    batch = {"tickets": [{"external_id": "T-9", "account": "acme"}, {"external_id": "T-9", "account": "acme", "status": "pending"}]}
+    response = api.post("/api/v1/tickets/", batch, format="json")
+    assert response.status_code == 201
+    assert [t["created"] for t in response.json()["tickets"]] == [True, False]
+    assert [t["status"] for t in response.json()["tickets"]] == ["pending", "pending"]
+    assert Ticket.objects.get().status == "pending"
