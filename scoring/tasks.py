@@ -9,17 +9,27 @@ from django.db import transaction
 
 
 def recompute_enqueue(account_ids: Iterable[int]) -> None:
-    """Enqueue one recompute of the given accounts once the current transaction commits.
+    """Enqueue a recompute of the given accounts once the current transaction commits.
 
     Many observations for one account in a batch become a single recompute: the
     ids are de-duplicated here, and the worker never reads uncommitted data.
+    Long lists (a published model version, a large import) are split into one
+    task per ``RECOMPUTE_CHUNK_SIZE`` accounts, so no task outgrows the timeout
+    and several workers share the work.
     """
     ids = sorted({int(i) for i in account_ids})
     if not ids:
         return
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task("scoring.tasks.recompute_accounts", ids, task_name="recompute"))
+    size = settings.RECOMPUTE_CHUNK_SIZE
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+
+    def enqueue() -> None:
+        for chunk in chunks:
+            async_task("scoring.tasks.recompute_accounts", chunk, task_name="recompute")
+
+    transaction.on_commit(enqueue)
 
 
 def recompute_accounts(account_ids: list[int]) -> dict:

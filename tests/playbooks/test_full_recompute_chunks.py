@@ -53,3 +53,16 @@ def test_it_recomputes_a_range_and_runs_its_triggers(db):
     assert not AccountScore.objects.filter(account=outside).exists()  # not in the range
     change = ScoreChange.objects.get(account=world.account, from_tier="green")
     assert Task.objects.get().opened_by_change == change
+
+
+def test_it_splits_a_long_recompute_request_into_chunks(db, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """A published version or a big import must not become one giant task."""
+    from scoring.tasks import recompute_enqueue
+
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", False)
+    settings.RECOMPUTE_CHUNK_SIZE = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_enqueue([5, 3, 1, 3, 4])
+    packages = [SignedPackage.loads(q.payload) for q in OrmQ.objects.order_by("id")]
+    assert [p["func"] for p in packages] == ["scoring.tasks.recompute_accounts"] * 2
+    assert [p["args"] for p in packages] == [([1, 3],), ([4, 5],)]
