@@ -1,19 +1,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accounts.roles import Role, roles_of
-
-
-def _link(name: str, label: str, key: str) -> dict | None:
-    """A nav link, or None while the page's app has not defined its URL yet."""
-    try:
-        return {"url": reverse(name), "label": label, "key": key}
-    except NoReverseMatch:
-        return None
 
 
 def _nav_links(roles: frozenset, is_ops: bool) -> list[dict]:
@@ -30,7 +22,7 @@ def _nav_links(roles: frozenset, is_ops: bool) -> list[dict]:
         wanted.append(("scoring:validation", "Validation", "validation"))
     if is_ops:
         wanted.append(("admin:index", "Admin", "admin"))
-    return [link for link in (_link(*w) for w in wanted) if link]
+    return [{"url": reverse(name), "label": label, "key": key} for name, label, key in wanted]
 
 
 def navigation(request: HttpRequest) -> dict:

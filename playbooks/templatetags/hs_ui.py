@@ -5,22 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 register = template.Library()
 
 TREND_ARROWS = {"rapid_decline": "⇊", "gradual_decline": "↘", "stable": "→", "improving": "↗"}
-
-
-@register.simple_tag
-def url_or_blank(name: str, *args) -> str:
-    """``{% url %}`` that yields "" while another helper's URL does not exist yet."""
-    try:
-        return reverse(name, args=args or None)
-    except NoReverseMatch:
-        return ""
 
 
 @register.filter
