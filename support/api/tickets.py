@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from collections.abc import Callable
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from support.adapters import (
     PayloadError,
+    TicketData,
     freshdesk_ticket_parse,
     generic_ticket_parse,
     intercom_ticket_parse,
@@ -32,11 +35,13 @@ class TicketResultSerializer(serializers.Serializer):
 
 
 class _TicketWebhookApi(BaseApi):
+    # A helpdesk's webhook: ``adapter`` maps its one-ticket payload to TicketData.
     required_scope = INGEST
     source: str = Ticket.Source.GENERIC
+    adapter: Callable[[dict], TicketData]
 
     def parse(self, data) -> list:
-        raise NotImplementedError
+        return [self.adapter(data)]
 
     def post(self, request):
         try:
@@ -125,20 +130,17 @@ class _ZendeskDoc(serializers.Serializer):
     ticket = TicketSerializer()
 
 
-class ZendeskTicketApi(_TicketWebhookApi):
-    source = Ticket.Source.ZENDESK
-
-    def parse(self, data) -> list:
-        return [zendesk_ticket_parse(data)]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="tickets_zendesk",
         summary="Zendesk webhook (a Ticket object under 'ticket')",
         request=_ZendeskDoc,
         responses=_RESPONSES,
     )
-    def post(self, request):
-        return super().post(request)
+)
+class ZendeskTicketApi(_TicketWebhookApi):
+    source = Ticket.Source.ZENDESK
+    adapter = staticmethod(zendesk_ticket_parse)
 
 
 class _IntercomDoc(serializers.Serializer):
@@ -161,20 +163,17 @@ class _IntercomDoc(serializers.Serializer):
     data = DataSerializer()
 
 
-class IntercomTicketApi(_TicketWebhookApi):
-    source = Ticket.Source.INTERCOM
-
-    def parse(self, data) -> list:
-        return [intercom_ticket_parse(data)]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="tickets_intercom",
         summary="Intercom webhook (notification_event with a conversation)",
         request=_IntercomDoc,
         responses=_RESPONSES,
     )
-    def post(self, request):
-        return super().post(request)
+)
+class IntercomTicketApi(_TicketWebhookApi):
+    source = Ticket.Source.INTERCOM
+    adapter = staticmethod(intercom_ticket_parse)
 
 
 class _FreshdeskDoc(serializers.Serializer):
@@ -189,18 +188,15 @@ class _FreshdeskDoc(serializers.Serializer):
     updated_at = serializers.DateTimeField(required=False)
 
 
-class FreshdeskTicketApi(_TicketWebhookApi):
-    source = Ticket.Source.FRESHDESK
-
-    def parse(self, data) -> list:
-        return [freshdesk_ticket_parse(data)]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="tickets_freshdesk",
         summary="Freshdesk webhook (API v2 Ticket object, or an automation rule's freshdesk_webhook body)",
         request=_FreshdeskDoc,
         responses=_RESPONSES,
     )
-    def post(self, request):
-        return super().post(request)
+)
+class FreshdeskTicketApi(_TicketWebhookApi):
+    source = Ticket.Source.FRESHDESK
+    adapter = staticmethod(freshdesk_ticket_parse)
 
