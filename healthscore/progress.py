@@ -28,7 +28,7 @@ class ProgressBar:
             return
         self.last_step = step
         filled = self.width * done // max(total, 1)
-        line = (f"{self.label} [{'#' * filled}{'-' * (self.width - filled)}] {pct:3d}% ({done}/{total}) "
+        line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} ({pct}%) "
                 f"{time.monotonic() - self.started:.1f}s")
         self.stream.write(("\r" + line) if self.tty else line + "\n", ending="")
         self.stream.flush()

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accounts.access import visible_accounts
 from accounts.models import Account
@@ -121,11 +121,7 @@ def badge_account(
 
 
 def _account_url(external_id: str) -> str:
-    try:
-        path = reverse("accounts:detail", args=[external_id])
-    except NoReverseMatch:
-        path = f"/accounts/{external_id}/"
-    return f"{settings.SITE_URL}{path}"
+    return f"{settings.SITE_URL}{reverse('accounts:detail', args=[external_id])}"
 
 
 def badge_data(*, account: Account | None) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from healthscore.progress import ProgressBar
 from support.csv_import import observations_csv_import, text_lines
 
 PROGRESS_MIN_ROWS = 5000
-BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
@@ -26,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, dry_run: bool, source: str, **options):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
+        self.bars: dict[str, ProgressBar] = {}
         with file.open("rb") as binary:
             result = observations_csv_import(
                 lines=text_lines(binary), dry_run=dry_run, source=source, progress=self._progress
@@ -43,10 +44,9 @@ class Command(BaseCommand):
         )
 
     def _progress(self, phase: str, done: int, total: int) -> None:
-        if total < PROGRESS_MIN_ROWS:
-            return
-        filled = BAR_WIDTH * done // total
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        end = "\n" if done >= total else ""
-        self.stderr.write(f"\r{phase:<8} [{bar}] {done}/{total} ({100 * done // total}%)", ending=end)
-        self.stderr.flush()
+        """One bar per phase (validate, import); small files draw none."""
+        if phase not in self.bars:
+            self.bars[phase] = ProgressBar(self.stderr, f"{phase:<8}", min_total=PROGRESS_MIN_ROWS)
+        self.bars[phase].update(done, total)
+        if done >= total:
+            self.bars[phase].close()

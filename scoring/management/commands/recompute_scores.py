@@ -8,28 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Account
+from healthscore.progress import ProgressBar
 from scoring.services import scores_recompute
-
-
-class ProgressBar:
-    """A one-line progress bar on the command's stderr (redrawn in place on a terminal)."""
-
-    def __init__(self, stream, label: str, width: int = 30):
-        self.stream, self.label, self.width = stream, label, width
-        self.started = time.monotonic()
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-
-    def update(self, done: int, total: int) -> None:
-        filled = self.width * done // max(total, 1)
-        bar = "#" * filled + "-" * (self.width - filled)
-        line = f"{self.label} [{bar}] {done}/{total} {time.monotonic() - self.started:.1f}s"
-        self.stream.write(("\r" + line) if self.tty else line + "\n", ending="")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n", ending="")
-            self.stream.flush()
 
 
 class Command(BaseCommand):
