@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,8 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connections
+
+from tests._clock import traveling_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,8 +100,10 @@ def start_worker(request, tmp_path):
             env["REDIS_URL"] = redis_url
         log = tmp_path / f"qcluster-{len(list(tmp_path.glob('qcluster-*')))}.log"
         handle = log.open("w")
+        command, extra = traveling_command(["manage.py", "qcluster"])
+        env.update(extra)
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+            command,
             cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
         )
         handle.close()

@@ -47,7 +47,9 @@ def world(alice, bob, team, make_score, make_task, scoring_setup):
     make_task(a, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=70))
     ScoreSnapshot.objects.create(account=a, date=today - dt.timedelta(days=40), score=55, raw_tier="yellow", tier="yellow", model_version=v)
     make_task(d, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=80))
-    make_task(b, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=10))
+    # B's intervention closed just now, after every snapshot: whatever the date (even on a month's first
+    # day, when last month's end is yesterday), its 60 days are still running.
+    make_task(b, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now)
     return {"a": a, "c": c}
 
 
