@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Max
+from django.utils import timezone
 
 from accounts.models import Account
 from playbooks.models import Playbook, PlaybookStep, Severity, Task
@@ -157,6 +158,11 @@ def tasks_open_for(*, enrolments: Iterable[Enrolment], now: dt.datetime) -> list
 
 # --- Auto-close on recovery ---------------------------------------------------------
 
+def _day(day: dt.date) -> str:
+    """The workspace's one date format ("4 Dec 2026"), for notes written into tasks."""
+    return f"{day.day} {day:%b %Y}"
+
+
 AUTO_CLOSE_NOTE = "Auto-closed: the account recovered from {from_tier} to {to_tier} on {date} (score {score:.1f})."
 STARTED_NOTE = (
     "The account recovered from {from_tier} to {to_tier} on {date} (score {score:.1f}); "
@@ -183,7 +189,7 @@ def tasks_close_recovered(*, scores: Iterable[AccountScore], now: dt.datetime) -
         score = by_account[task.account_id]
         if TIER_RANK.get(score.tier, -1) <= TIER_RANK.get(task.opened_in_tier, 99):
             continue
-        words = dict(from_tier=task.opened_in_tier, to_tier=score.tier, date=now.date().isoformat(), score=score.score)
+        words = dict(from_tier=task.opened_in_tier, to_tier=score.tier, date=_day(timezone.localdate(now)), score=score.score)
         if task.started_at is None:
             task.status = Task.Status.DONE
             task.closed_at = now

@@ -13,10 +13,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from playbooks.models import Task
+from playbooks.models import SEVERITY_RANK, Severity, Task
 from playbooks.selectors import assignable_users
 
 LIVE = (Task.Status.OPEN, Task.Status.SNOOZED)
+
+# How far ahead a task may be snoozed, by severity: a high-severity task has a short SLA, so it can
+# be put off for a week at most, never hidden for years (a snooze to 9999-12-31 is refused).
+SNOOZE_MAX_DAYS = {Severity.HIGH: 7, Severity.MEDIUM: 30, Severity.LOW: 90}
 
 
 def _require_live(task: Task) -> None:
@@ -24,11 +28,27 @@ def _require_live(task: Task) -> None:
         raise ValidationError({"__all__": f"This task is already {task.get_status_display().lower()}."})
 
 
-def _snooze_until(day: dt.date | None, now: dt.datetime) -> dt.datetime:
+def snooze_max_days(severity: str) -> int:
+    return SNOOZE_MAX_DAYS.get(severity, SNOOZE_MAX_DAYS[Severity.MEDIUM])
+
+
+def snooze_latest(*, severity: str, now: dt.datetime) -> dt.date:
+    """The last day a task of this severity may be snoozed to."""
+    return timezone.localdate(now) + dt.timedelta(days=snooze_max_days(severity))
+
+
+def _snooze_until(day: dt.date | None, now: dt.datetime, *, severity: str) -> dt.datetime:
     if day is None:
         raise ValidationError({"until": "Choose the date to snooze until."})
     if day <= timezone.localdate(now):
         raise ValidationError({"until": "The snooze date must be in the future."})
+    latest = snooze_latest(severity=severity, now=now)
+    if day > latest:
+        label = Severity(severity).label if severity in Severity.values else "This"
+        raise ValidationError({"until": (
+            f"{label}-severity tasks can be snoozed for at most {snooze_max_days(severity)} days: "
+            f"choose a date up to {latest.day} {latest:%b %Y}."
+        )})
     start = dt.datetime.combine(day, dt.time(8, 0))
     return timezone.make_aware(start, timezone.get_current_timezone())
 
@@ -58,7 +78,7 @@ def task_dismiss(*, task: Task, actor, reason: str, now: dt.datetime) -> Task:
 
 def task_snooze(*, task: Task, actor, until: dt.date | None, now: dt.datetime) -> Task:
     _require_live(task)
-    task.snoozed_until = _snooze_until(until, now)
+    task.snoozed_until = _snooze_until(until, now, severity=task.severity)
     task.status = Task.Status.SNOOZED
     task.save(update_fields=["status", "snoozed_until", "updated_at"])
     return task
@@ -93,7 +113,9 @@ def tasks_bulk_complete(*, tasks: list[Task], actor, note: str, now: dt.datetime
 
 @transaction.atomic
 def tasks_bulk_snooze(*, tasks: list[Task], actor, until: dt.date | None, now: dt.datetime) -> int:
-    snoozed_until = _snooze_until(until, now)
+    # The most severe task of the selection sets the limit for all of them.
+    severity = max((task.severity for task in tasks), key=lambda s: SEVERITY_RANK.get(s, 0), default=Severity.LOW)
+    snoozed_until = _snooze_until(until, now, severity=severity)
     ids = [task.pk for task in tasks]
     return Task.objects.filter(pk__in=ids, status__in=LIVE).update(
         status=Task.Status.SNOOZED, snoozed_until=snoozed_until, updated_at=now

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +56,7 @@ _PK = "2147483647"  # stands for the task's id in a URL reversed once per page
 
 
 def _prepare_rows(tasks: list[Task], assignees: list) -> list[Task]:
+    now = timezone.now()
     """Give each row what it would otherwise compute itself, once per page instead of once per row:
     its action URLs (``task.urls``) and its reassign <option>s (everyone but its assignee)."""
     patterns = {action: reverse(f"playbooks:task_{action}", args=[_PK]) for action in _ACTIONS}
@@ -66,6 +68,8 @@ def _prepare_rows(tasks: list[Task], assignees: list) -> list[Task]:
             )
         task.assignee_options = options[task.assignee_id]  # a SafeString
         task.urls = {action: url.replace(_PK, str(task.pk)) for action, url in patterns.items()}
+        task.snooze_days = task_actions.snooze_max_days(task.severity)
+        task.snooze_max = task_actions.snooze_latest(severity=task.severity, now=now)
     return tasks
 
 
@@ -193,7 +197,7 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
         if form.errors:
             messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
         else:
-            messages.success(request, f"{done} task(s) updated.")
+            messages.success(request, f"{done} task{pluralize(done)} updated.")
         return redirect(reverse("playbooks:queue"))
     context = _queue_context(request, request.POST)
     context.update(bulk_form=form, bulk_done=done, bulk_action=form.cleaned_data.get("action") if not form.errors else "")
