@@ -16,7 +16,8 @@ from playbooks.models import Notification
 from playbooks.notifications import notifications_deliver, tasks_escalate_overdue
 from playbooks.triggers import triggers_evaluate
 
-HOSTILE = "Acme\r\nBcc: attacker@example.com\x00\x1b[31m\u2028Inc"
+# (No NUL: PostgreSQL cannot store it in a name at all.)
+HOSTILE = "Acme\r\nBcc: attacker@example.com\x07\x1b[31m\u2028Inc"
 
 
 @pytest.mark.django_db
