@@ -9,6 +9,8 @@ from healthscore import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin's, files).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -20,3 +22,9 @@ urlpatterns = [
     path("", include("support.urls")),
     path("", include("accounts.urls")),
 ]
+
+# One exception -> response mapping (healthscore/errors.py): JSON under /api/, plain pages elsewhere.
+handler400 = "healthscore.errors.bad_request"
+handler403 = "healthscore.errors.permission_denied"
+handler404 = "healthscore.errors.page_not_found"
+handler500 = "healthscore.errors.server_error"

@@ -118,3 +118,15 @@ def score_label(value) -> str:
     if value is None or value == "":
         return "–"
     return str(math.floor(float(value) + 1e-9))
+
+
+@register.filter
+def person(user, missing: str = "") -> str:
+    """A user's full name, else username; ``missing`` when there is nobody (no assignee, no owner).
+
+    Use this instead of ``{{ x.owner.get_full_name|default:x.owner.username }}``: a filter argument
+    that looks up through a missing relation raises VariableDoesNotExist, a 500.
+    """
+    if user is None or not getattr(user, "pk", None):
+        return missing
+    return user.get_full_name() or user.username
