@@ -84,7 +84,7 @@ class PlaybookStep(models.Model):
         if not items:
             text = self.instructions.replace(";", ".").replace("?", "?.")
             items = [part.strip() for part in text.split(".") if part.strip()]
-        return items or [self.title]
+        return [item[0].upper() + item[1:] for item in items] or [self.title]
 
 
 class RuleCondition(models.Model):

@@ -12,5 +12,7 @@ urlpatterns = [
     path("tasks/<int:pk>/snooze/", views.task_snooze, name="task_snooze"),
     path("tasks/<int:pk>/dismiss/", views.task_dismiss, name="task_dismiss"),
     path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
+    path("tasks/<int:pk>/check/", views.task_check, name="task_check"),
+    path("tasks/<int:pk>/undo/", views.task_undo, name="task_undo"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -18,6 +18,7 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -28,6 +29,7 @@ from playbooks import task_actions
 from playbooks.dashboard import dashboard_data
 from playbooks.forms import (
     BulkForm,
+    CheckForm,
     CompleteForm,
     DismissForm,
     QueueFilterForm,
@@ -36,6 +38,7 @@ from playbooks.forms import (
 )
 from playbooks.models import Task
 from playbooks.selectors import (
+    SNOOZED,
     UNASSIGNED,
     assignable_users,
     can_work_queue,
@@ -48,10 +51,12 @@ from playbooks.selectors import (
 
 PAGE_SIZE = 25  # a CSM works from the top; 25 rows keep the page well under 100 ms at any queue size
 TASKS_CHANGED = "tasks-changed"
-PAST = {"complete": "Completed", "snooze": "Snoozed", "dismiss": "Dismissed", "reassign": "Reassigned"}
+PAST = {"complete": "Completed", "snooze": "Snoozed", "dismiss": "Dismissed", "reassign": "Reassigned",
+        "undo": "Restored", "wake": "Back in the queue"}
+UNDOABLE = ("complete", "snooze", "dismiss")
 
 
-_ACTIONS = ("complete", "snooze", "reassign", "dismiss")
+_ACTIONS = ("complete", "snooze", "reassign", "dismiss", "check", "undo")
 _PK = "2147483647"  # stands for the task's id in a URL reversed once per page
 
 
@@ -79,7 +84,8 @@ def _queue_context(request: HttpRequest, params) -> dict:
     filters = form.values()
     scope = queue_scope(request.user, filters["who"])
     tasks = queue_tasks(
-        scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"], search=filters["q"]
+        scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"], search=filters["q"],
+        view=filters["view"],
     )
     page = page_by_ids(tasks, number=params.get("page"), per_page=PAGE_SIZE)
     assignees = list(assignable_users(request.user))
@@ -89,6 +95,7 @@ def _queue_context(request: HttpRequest, params) -> dict:
         "now": now,
         "form": form,
         "scope": scope,
+        "snoozed_view": filters["view"] == SNOOZED,
         "page": page,
         "query": query,
         "owners": list(queue_owner_choices(request.user)),
@@ -137,10 +144,16 @@ def _act(request: HttpRequest, pk: int, form_class: type[Form], action: str, run
         messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
         return redirect("playbooks:queue")
     if request.htmx:
-        # The row leaves the list (empty swap); the nav counters re-fetch themselves.
-        return trigger_client_event(HttpResponse(""), TASKS_CHANGED, {"task": task.pk, "action": action})
+        if action == "check":
+            # The row stays: re-render it with its ticks (and the started mark).
+            return _row_response(request, task, "complete", CompleteForm(), status=200)
+        # The row leaves the list (empty swap); the nav counters re-fetch themselves; the toast offers Undo.
+        detail = {"task": task.pk, "action": action}
+        if action in UNDOABLE:
+            detail["undo"] = reverse("playbooks:task_undo", args=[task.pk])
+        return trigger_client_event(HttpResponse(""), TASKS_CHANGED, detail)
     messages.success(request, f"{PAST[action]}: {task.title}")
-    return redirect("playbooks:queue")
+    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(request.POST.get("next"), None) else "playbooks:queue")
 
 
 @login_required
@@ -176,8 +189,26 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def task_check(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    return _act(request, pk, CheckForm, "check",
+                lambda task, data: task_actions.task_check(task=task, actor=request.user, item=data["item"],
+                                                           done=data["done"], now=now))
+
+
+@login_required
+@require_POST
+def task_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a complete, snooze or dismiss (the toast's Undo; "Wake" in the snoozed view)."""
+    now = timezone.now()
+    action = "wake" if request.POST.get("wake") else "undo"
+    return _act(request, pk, Form, action, lambda task, data: task_actions.task_reopen(task=task, actor=request.user, now=now))
+
+
+@login_required
+@require_POST
 def tasks_bulk(request: HttpRequest) -> HttpResponse:
-    """Complete or snooze the ticked tasks, then show the list again with the same filters."""
+    """Complete, snooze, reassign or dismiss the ticked tasks, then show the list again with the same filters."""
     if not can_work_queue(request.user):
         raise PermissionDenied
     now = timezone.now()
@@ -189,8 +220,12 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
         try:
             if data["action"] == "complete":
                 done = task_actions.tasks_bulk_complete(tasks=tasks, actor=request.user, note=data["note"], now=now)
-            else:
+            elif data["action"] == "snooze":
                 done = task_actions.tasks_bulk_snooze(tasks=tasks, actor=request.user, until=data["until"], now=now)
+            elif data["action"] == "reassign":
+                done = task_actions.tasks_bulk_reassign(tasks=tasks, actor=request.user, assignee_id=data["assignee"], now=now)
+            else:
+                done = task_actions.tasks_bulk_dismiss(tasks=tasks, actor=request.user, reason=data["reason"], now=now)
         except ValidationError as error:
             form.add_error(None, error)
     if not request.htmx:

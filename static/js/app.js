@@ -129,6 +129,19 @@
     else if (detail.count !== undefined) { toast(plural(detail.count, "task", "tasks") + " updated.", "ok"); }
   });
 
+  // The bulk bar shows only the input its chosen action needs (all of them without JavaScript).
+  function bulkInputs() {
+    var bulk = document.getElementById("bulk");
+    if (!bulk) { return; }
+    var action = bulk.querySelector("select[name=action]").value;
+    bulk.querySelectorAll("[data-bulk-for]").forEach(function (el) { el.hidden = el.dataset.bulkFor !== action; });
+  }
+  document.addEventListener("DOMContentLoaded", bulkInputs);
+  document.body.addEventListener("htmx:afterSettle", bulkInputs);
+  document.body.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("#bulk select[name=action]")) { bulkInputs(); }
+  });
+
   // "Select all" in the bulk bar ticks every row checkbox of the current page.
   document.body.addEventListener("change", function (event) {
     var box = event.target;
