@@ -7,6 +7,7 @@ app_name = "playbooks"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/counters/", views.counters, name="counters"),
+    path("queue/export.csv", views.queue_export, name="queue_export"),
     path("queue/bulk/", views.tasks_bulk, name="bulk"),
     path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
     path("tasks/<int:pk>/snooze/", views.task_snooze, name="task_snooze"),

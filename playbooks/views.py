@@ -22,8 +22,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.exports import csv_response
+from accounts.models import SavedView
 from accounts.roles import Role, has_role
 from accounts.selectors import filter_query, page_by_ids
+from accounts.views import saved_views_of
 from healthscore.views import partial_template, push_clean_url
 from playbooks import task_actions
 from playbooks.dashboard import dashboard_data
@@ -111,8 +114,35 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not can_work_queue(request.user):
         raise PermissionDenied("The queue is for CSMs and their managers.")
     context = _queue_context(request, request.GET)
+    context["saved_views"] = saved_views_of(request.user, SavedView.Page.QUEUE)
     response = render(request, partial_template(request, "playbooks/queue.html", "results"), context)
     return push_clean_url(request, response, "queue-results")
+
+
+@login_required
+@require_GET
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The queue as CSV: every task the filters select (all pages), in work order."""
+    if not can_work_queue(request.user):
+        raise PermissionDenied("The queue is for CSMs and their managers.")
+    now = timezone.now()
+    filters = QueueFilterForm(request.GET).values()
+    scope = queue_scope(request.user, filters["who"])
+    tasks = queue_tasks(scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"],
+                        search=filters["q"], view=filters["view"])
+    header = ["account_id", "account", "score", "tier", "task", "playbook", "severity", "status", "due_at", "assignee",
+              "started_at", "arr", "renewal_date"]
+
+    def rows():
+        for t in tasks.iterator(chunk_size=2000):
+            score = getattr(t.account, "score", None)
+            assignee = (t.assignee.get_full_name() or t.assignee.username) if t.assignee else ""
+            yield [t.account.external_id, t.account.name, f"{score.score:.1f}" if score else "", score.tier if score else "",
+                   t.title, t.playbook.name, t.severity, t.status, timezone.localtime(t.due_at).isoformat(timespec="minutes"),
+                   assignee, timezone.localtime(t.started_at).isoformat(timespec="minutes") if t.started_at else "",
+                   t.account.arr, t.account.renewal_date or ""]
+
+    return csv_response(filename=f"queue-{timezone.localdate(now).isoformat()}.csv", header=header, rows=rows())
 
 
 @login_required

@@ -32,10 +32,10 @@ def _pages(role: str) -> list[str]:
     """The pages a person of this role can open, every kind once (an account page, not every account)."""
     account = Account.objects.annotate(n=Count("tasks")).order_by("-n", "pk").first()
     task_account = f"/accounts/{account.external_id}/"
-    common = ["/accounts/", task_account, "/tickets/", "/accounts/no-such-account/"]
+    common = ["/accounts/", task_account, f"{task_account}timeline/", "/tickets/", "/accounts/no-such-account/"]
     if role == "support":
         return common
-    work = ["/queue/", "/queue/?view=snoozed"]
+    work = ["/queue/", "/queue/?view=snoozed", "/overrides/"]
     if role == "csm":
         return work + common
     manager_pages = ["/dashboard/", "/validation/", f"/queue/?who={_csm_id()}"]
