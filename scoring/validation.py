@@ -45,10 +45,12 @@ HISTORY_MARGIN_DAYS = 200
 
 
 def red_intervention_q() -> Q:
-    """A task that counts as a red intervention: done, and opened while the account was
-    red, or from a playbook for the red tier, or of high severity."""
+    """A task that counts as a red intervention (``scoring.measures``): done, and opened
+    while the account was red — the tier recorded on the task; a task that recorded no
+    tier counts when it came from the red playbook or was of high severity."""
     return Q(status=Task.Status.DONE, closed_at__isnull=False) & (
-        Q(opened_in_tier=Tier.RED) | Q(playbook__tier=Tier.RED) | Q(severity=Severity.HIGH)
+        Q(opened_in_tier=Tier.RED)
+        | (Q(opened_in_tier="") & (Q(playbook__tier=Tier.RED) | Q(severity=Severity.HIGH)))
     )
 
 
