@@ -160,7 +160,7 @@ def intervention_outcome(*, accounts, today: dt.date) -> dict:
         .values_list("account_id", "created_at", "closed_at", "tier_at_end", "first_churn")
     )
     seen: dict[int, str] = {}
-    for account_id, created, closed, tier, churn in rows:
+    for account_id, _created, closed, tier, churn in rows:
         if account_id in seen:
             continue
         seen[account_id] = stay_outcome(

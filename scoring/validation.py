@@ -28,12 +28,12 @@ from scoring.backtest import (
     backtest_report,
     latest_within,
 )
-from scoring.backtest_rescore import (
+from scoring.backtest_rescore import ModelWeights, rescore_timeline
+from scoring.backtest_suggest import (
     SUGGEST_FROM_DAYS,
     SUGGEST_TO_DAYS,
-    ModelWeights,
     Suggestion,
-    rescore_timeline,
+    fit_weights,
     suggest_weights,
 )
 from scoring.models import CategoryWeight, ScoreModelVersion, ScoreSnapshot, SignalWeight, Tier
@@ -77,8 +77,12 @@ class Period:
 
     @classmethod
     def default(cls, now: datetime, start: date | None = None, end: date | None = None) -> Period:
+        """The chosen period, as of its end: a book replayed for a past year is judged with
+        what was known on its last day (snapshots up to then, red days given their full
+        horizon before it). Without an end: today; without a start: 365 days before the end."""
         today = timezone.localdate(now)
-        return cls(start=start or today - timedelta(days=DEFAULT_PERIOD_DAYS), end=end or today, as_of=today)
+        end = min(end, today) if end else today
+        return cls(start=start or end - timedelta(days=DEFAULT_PERIOD_DAYS), end=end, as_of=end)
 
 
 def _snapshots(version: ScoreModelVersion | None, period: Period, account_ids=None):
@@ -207,19 +211,27 @@ def weights_suggest(
     period = Period.default(now, start, end)
     outcomes = [o for o in outcome_cases(period) if o.kind in (CHURNED, "renewed", "expanded")]
     series = component_series(version, period, account_ids={o.account_id for o in outcomes})
-    cases = []
+    cases, fit_cases = [], []
     for o in outcomes:
         rows = series.get(o.account_id)
         if not rows:
             continue
         before = _components_on(rows, o.date - timedelta(days=SUGGEST_FROM_DAYS))
         after = _components_on(rows, o.date - timedelta(days=SUGGEST_TO_DAYS))
+        if before is not None:
+            fit_cases.append((o.kind == CHURNED, before))
         if before is None or after is None:
             continue
         subs_before, subs_after = _sub_scores(before), _sub_scores(after)
         keys = subs_before.keys() | subs_after.keys()
         cases.append((o.kind == CHURNED, {k: (subs_before.get(k), subs_after.get(k)) for k in keys}))
-    return suggest_weights(cases, version_weights(version).shares())
+    weights = version_weights(version)
+    suggestion = suggest_weights(cases, weights.shares())
+    suggestion.fit = fit_weights(fit_cases, weights)
+    if suggestion.fit is not None:
+        for ev in suggestion.signals:
+            ev.fitted_share = suggestion.fit.shares.get(ev.key, 0.0)
+    return suggestion
 
 
 def _components_on(rows: list[tuple[date, dict]], when: date) -> dict | None:
@@ -234,9 +246,16 @@ def _sub_scores(components: dict) -> dict[str, float | None]:
 
 @transaction.atomic
 def draft_create_from_suggestion(
-    *, version: ScoreModelVersion, actor, now: datetime, start: date | None = None, end: date | None = None
+    *,
+    version: ScoreModelVersion,
+    actor,
+    now: datetime,
+    start: date | None = None,
+    end: date | None = None,
+    method: str | None = None,
 ) -> ScoreModelVersion:
-    """A new draft of ``version``'s model holding the suggested weights.
+    """A new draft of ``version``'s model holding the suggested weights (``method``:
+    "fitted" or "frequency"; default: the fitted ones when they exist).
 
     Shares become percentages: each signal's weight is its share × 100 and each
     category's weight the sum of its signals' shares × 100, so a signal's effective
@@ -246,12 +265,16 @@ def draft_create_from_suggestion(
     if not suggestion.enough:
         raise ValidationError(
             f"Too few outcomes to suggest weights ({suggestion.churned_cases} churned, "
-            f"{suggestion.retained_cases} retained; need {suggestion.minimum} of each)."
+            f"{suggestion.retained_cases} retained; need {suggestion.minimum} churned and "
+            f"{suggestion.minimum_retained} retained)."
         )
+    if method == "fitted" and suggestion.fit is None:
+        raise ValidationError("No fitted weights for this period: the frequency method is the only suggestion.")
+    method = method or suggestion.method
     weights = version_weights(version)
     draft = version_clone_as_draft(version=version, actor=actor)
     before = {"signals": weights.signal_weights, "categories": weights.category_weights}
-    shares = suggestion.shares()
+    shares = suggestion.shares(method)
     signal_rows = {row.signal.key: row for row in SignalWeight.objects.filter(version=draft).select_related("signal")}
     for key, row in signal_rows.items():
         row.weight = round(100 * shares.get(key, 0.0), 2)
@@ -266,12 +289,17 @@ def draft_create_from_suggestion(
         unique_fields=["version", "category"],
         update_fields=["weight"],
     )
+    period = Period.default(now, start, end)
+    held_out = (
+        f"; held-out AUC {suggestion.fit.cv_auc:.3f} vs {suggestion.fit.current_auc:.3f} today"
+        if method == "fitted" and suggestion.fit.cv_auc is not None and suggestion.fit.current_auc is not None else ""
+    )
     draft.notes = (
-        f"Suggested weights from the backtest of {version} on {timezone.localdate(now)} "
-        f"({suggestion.churned_cases} churned, {suggestion.retained_cases} retained accounts)."
+        f"Suggested weights ({method}) from the backtest of {version}, outcomes {period.start} – {period.end} "
+        f"({suggestion.churned_cases} churned, {suggestion.retained_cases} retained accounts{held_out})."
         + (f"\n{draft.notes}" if draft.notes else "")
     )
     draft.save(update_fields=["notes"])
     after = {"signals": {k: r.weight for k, r in signal_rows.items()}, "categories": categories}
-    audit_record(actor=actor, action="suggested_weights", obj=draft, before=before, after=after)
+    audit_record(actor=actor, action="suggested_weights", obj=draft, before=before, after=after | {"method": method})
     return draft
