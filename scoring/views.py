@@ -163,3 +163,24 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
         return redirect("scoring:preview", version_id=draft.pk)
     messages.success(request, f"Published {draft.model} v{draft.number}; scores are being recomputed under it.")
     return redirect("scoring:validation")
+
+
+@require_GET
+@login_required
+def book(request: HttpRequest) -> HttpResponse:
+    """What is pulling the book down this week, and the expansion candidates (``scoring.book``)."""
+    from accounts.access import visible_accounts
+    from scoring.book import PULL_POINTS, expansion_candidates, pulling_down
+
+    _require(request, Role.CSM, Role.MANAGER, Role.OPS)
+    today = timezone.localdate()
+    accounts = visible_accounts(request.user)
+    try:
+        points = max(1.0, float(request.GET.get("points") or PULL_POINTS))
+    except ValueError:
+        points = PULL_POINTS
+    return render(request, "scoring/book.html", {
+        "pulls": pulling_down(accounts=accounts, today=today, min_points=points),
+        "candidates": expansion_candidates(accounts=accounts, today=today),
+        "points": points,
+    })
