@@ -199,18 +199,26 @@ def backtest_run(
     return report
 
 
+def outcome_series(version: ScoreModelVersion, period: Period) -> dict[int, list[tuple[date, dict]]]:
+    """The component series of the model's accounts that have an outcome in the period
+    (what both suggestions read; load it once and pass it to both)."""
+    return component_series(version, period, account_ids={o.account_id for o in outcome_cases(period)})
+
+
 def weights_suggest(
-    *, version: ScoreModelVersion, now: datetime, start: date | None = None, end: date | None = None
+    *, version: ScoreModelVersion, now: datetime, start: date | None = None, end: date | None = None, series=None
 ) -> Suggestion:
     """Suggested weights for ``version``'s model from the outcomes in the period.
 
     For every churned (positive) and renewed/expanded (retained) account of the model,
     each signal's sub-score as of 90 days before the outcome is compared with its
     sub-score as of 14 days before: a drop of ≥ 10 points is a deterioration.
+    ``series``: ``outcome_series`` when already loaded.
     """
     period = Period.default(now, start, end)
     outcomes = [o for o in outcome_cases(period) if o.kind in (CHURNED, "renewed", "expanded")]
-    series = component_series(version, period, account_ids={o.account_id for o in outcomes})
+    if series is None:
+        series = component_series(version, period, account_ids={o.account_id for o in outcomes})
     cases, fit_cases = [], []
     for o in outcomes:
         rows = series.get(o.account_id)

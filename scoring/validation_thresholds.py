@@ -39,12 +39,15 @@ def thresholds_suggest(
     start: date | None = None,
     end: date | None = None,
     target_recall: float = TARGET_RECALL,
+    series=None,
 ) -> ThresholdSuggestion:
-    """Red and green cut-offs for ``version``'s model from the outcomes of the period."""
+    """Red and green cut-offs for ``version``'s model from the outcomes of the period
+    (``series``: ``scoring.validation.outcome_series`` when already loaded)."""
     period = Period.default(now, start, end)
     weights = version_weights(version)
     outcomes = outcome_cases(period)
-    series = component_series(version, period, account_ids={o.account_id for o in outcomes})
+    if series is None:
+        series = component_series(version, period, account_ids={o.account_id for o in outcomes})
     at_30, at_90 = [], []
     for o in outcomes:
         rows = series.get(o.account_id)

@@ -15,7 +15,13 @@ from accounts.roles import Role, has_role
 from scoring.backtest import EXPECTED_LABEL, MIN_COUNT
 from scoring.forms import PeriodForm, SuggestForm
 from scoring.models import ScoreModelVersion, SignalDefinition
-from scoring.validation import backtest_run, draft_create_from_suggestion, weights_suggest
+from scoring.validation import (
+    Period,
+    backtest_run,
+    draft_create_from_suggestion,
+    outcome_series,
+    weights_suggest,
+)
 from scoring.validation_charts import lead_time_histogram, renewal_band_chart, threshold_curve_chart
 from scoring.validation_preview import preview_build
 from scoring.validation_thresholds import draft_create_with_thresholds, thresholds_suggest
@@ -45,9 +51,9 @@ def report_rows(report: dict) -> dict:
     }
 
 
-def _thresholds(version: ScoreModelVersion, now, start, end) -> dict:
+def _thresholds(version: ScoreModelVersion, now, start, end, series=None) -> dict:
     """The threshold suggestion of a version, its curve and its renewal rows (current vs suggested)."""
-    thresholds = thresholds_suggest(version=version, now=now, start=start, end=end)
+    thresholds = thresholds_suggest(version=version, now=now, start=start, end=end, series=series)
     rows = [
         (tier, thresholds.renewal_current[tier], thresholds.renewal_suggested[tier])
         for tier in ("green", "yellow", "red")
@@ -73,11 +79,13 @@ def validation(request: HttpRequest) -> HttpResponse:
     labels = dict(SignalDefinition.objects.values_list("key", "label"))
     suggestions = []
     for version in ScoreModelVersion.objects.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model"):
-        suggestion = weights_suggest(version=version, now=now, start=start, end=end)
+        # One read of the outcome accounts' history serves both suggestions.
+        series = outcome_series(version, Period.default(now, start, end))
+        suggestion = weights_suggest(version=version, now=now, start=start, end=end, series=series)
         for ev in suggestion.signals:
             ev.label = labels.get(ev.key, ev.key)
         suggestions.append({"version": version, "suggestion": suggestion,
-                            **_thresholds(version, now, start, end)})
+                            **_thresholds(version, now, start, end, series)})
     drafts = ScoreModelVersion.objects.filter(status=ScoreModelVersion.Status.DRAFT).select_related("model")
     context = {
         "form": form,
