@@ -9,8 +9,11 @@ red; at or above the *green cut-off* (its green threshold) it is green.
   flagged cases. Suggested: among the cut-offs whose recall reaches ``target_recall``
   (70 % by default, about what a score's own latent truth reaches), the one with the best
   precision (the lowest such cut-off on ties). Nothing reaches it: the current one is kept.
-- **Green cut-off**: the lowest g above the red cut-off such that the cases scoring ≥ g at
-  T−90 renew at the guides' ≥ 85 % (with at least ``MIN_COUNT`` cases); none: kept.
+- **Green cut-off**: the lowest g above the red cut-off from which the accounts renew at the
+  guides' ≥ 85 % *at the margin*: the cases scoring in [g, g + ``BAND``) at T−90 renew at
+  ≥ 85 % (at least ``MIN_COUNT`` of them), so the yellow band below it holds the accounts
+  that renew less; none: kept. (A cumulative "≥ g" rate would put green right above red
+  in any book that renews at 85 % overall.)
 - The renewal rate per tier at T−90 under the current and the suggested cut-offs is shown
   beside the guides' targets (green ≥ 85 %, yellow 50–70 %, red < 30 %).
 
@@ -38,6 +41,7 @@ TARGET_RECALL = 0.70
 CALIBRATION_HORIZON = 30
 RENEWAL_HORIZON = 90
 MIN_CHURNED = 10
+BAND = 10
 
 
 @dataclass(frozen=True)
@@ -140,8 +144,8 @@ def calibrate_thresholds(
     red = float(max(reaching, key=lambda p: (p.precision, -p.cutoff)).cutoff) if reaching else current_red
     green = current_green
     for g in range(int(red) + 1, 101):
-        above = [k for s, k in at_90 if s >= g]
-        if len(above) >= MIN_COUNT and sum(k != CHURNED for k in above) / len(above) >= EXPECTED_RENEWAL[GREEN][0]:
+        band = [k for s, k in at_90 if g <= s < g + BAND]
+        if len(band) >= MIN_COUNT and sum(k != CHURNED for k in band) / len(band) >= EXPECTED_RENEWAL[GREEN][0]:
             green = float(g)
             break
     if green <= red:  # the current green cut-off would sit below the new red one
