@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install serve clean-demo bench
+.PHONY: demo test lint install serve clean-demo bench prod-local
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -41,6 +41,11 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+
+# The production process set here, without containers: gunicorn + 2 qcluster workers on the local
+# PostgreSQL and Redis (see bin/prod-local for the variables it reads).
+prod-local: $(VENV)/.installed
+	bin/prod-local
 
 bench: $(VENV)/.installed
 	$(PY) bench/recompute.py

@@ -103,6 +103,28 @@ def _trajectory(rng: random.Random, archetype: str, days: int) -> tuple[list[flo
     return curve, meta
 
 
+NAME_ATTEMPTS = 20
+
+
+def _unique_name(rng: random.Random, seen: set[str], numbered: dict[str, int]) -> str:
+    """A company name not used yet: a random prefix and suffix, else with a legal-form word; after
+    NAME_ATTEMPTS draws (the 4,800 such names run out around that many accounts) the last base
+    name gets the next free number ("North Logistics 7"), so a book of any size gets unique names."""
+    for _ in range(NAME_ATTEMPTS):
+        name = f"{rng.choice(_PREFIXES)} {rng.choice(_SUFFIXES)}"
+        if name not in seen:
+            return name
+        name = f"{name} {rng.choice(['Group', 'Inc', 'Co', 'Holdings', 'International'])}"
+        if name not in seen:
+            return name
+    base = name.rsplit(" ", 1)[0]
+    number = numbered.get(base, 1)
+    while f"{base} {number}" in seen:
+        number += 1
+    numbered[base] = number + 1
+    return f"{base} {number}"
+
+
 def simulate_book(*, accounts: int, days: int, today: dt.date, seed: int, csm_count: int) -> list[SimAccount]:
     """The simulated accounts; day index 0 is ``today - (days - 1)``, the last index is today."""
     rng = random.Random(seed)
@@ -111,14 +133,9 @@ def simulate_book(*, accounts: int, days: int, today: dt.date, seed: int, csm_co
     kinds = [name for name, _ in ARCHETYPES]
     weights = [share for _, share in ARCHETYPES]
     first_day = today - dt.timedelta(days=days - 1)
+    numbered: dict[str, int] = {}
     for i in range(accounts):
-        while True:
-            name = f"{rng.choice(_PREFIXES)} {rng.choice(_SUFFIXES)}"
-            if name not in names_seen:
-                break
-            name = f"{name} {rng.choice(['Group', 'Inc', 'Co', 'Holdings', 'International'])}"
-            if name not in names_seen:
-                break
+        name = _unique_name(rng, names_seen, numbered)
         names_seen.add(name)
         segment = "enterprise" if rng.random() < 0.3 else "smb"
         archetype = rng.choices(kinds, weights)[0]

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from accounts.roles import Role, roles_of
 from accounts.selectors import filter_query
+from healthscore import ops
 
 
 def partial_template(request: HttpRequest, template: str, partial: str) -> str:
@@ -44,7 +49,35 @@ def home(request: HttpRequest) -> HttpResponse:
     return HttpResponse("Your user has no Healthscore role yet; ask an admin to add you to a group.", status=403)
 
 
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process is up and answers (no database, so a database outage does not
+    make an orchestrator restart every web process)."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, broker, a live worker cluster, and a daily run that is not overdue.
+    200 when every check passes, else 503; the body names each check."""
+    checks = ops.readiness(now=timezone.now())
+    ready = all(c.ok for c in checks)
+    body = {"status": "ok" if ready else "unavailable", "checks": {c.name: {"ok": c.ok, **c.detail} for c in checks}}
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+@require_GET
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for ``Authorization: Bearer $METRICS_TOKEN`` (or a signed-in superuser)."""
+    token = settings.METRICS_TOKEN
+    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    allowed = (token and constant_time_compare(supplied, token)) or (
+        request.user.is_authenticated and request.user.is_superuser
+    )
+    if not allowed:
+        return HttpResponse("Metrics need 'Authorization: Bearer <METRICS_TOKEN>'.\n", status=403,
+                            content_type="text/plain")
+    body, content_type = ops.metrics_text()
+    return HttpResponse(body, content_type=content_type)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Account
 from scoring.aggregation import VALUE_LIMIT
-from scoring.models import Observation, SignalDefinition
+from scoring.models import IngestCount, Observation, SignalDefinition
 from scoring.tasks import recompute_enqueue
 
 MAX_ITEMS = 5000
@@ -330,6 +331,8 @@ def observations_rows_store(
                 result.duplicates.append(index)
         if not dry_run:
             result.account_ids = sorted({r.account_id for r in unique_rows if r.key in new_keys})
+            stored = Counter(r.source for r in unique_rows if r.key in new_keys)
+            IngestCount.add(day=timezone.localdate(), counts=stored)
             recompute_enqueue(result.account_ids)
     return result
 

@@ -474,3 +474,45 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only")
+
+
+class IngestCount(models.Model):
+    """Observations stored per day and source: the ingest counter behind /metrics.
+
+    Kept in the database (one upsert per stored batch) so every web and worker process adds to
+    the same figure; a Prometheus counter in process memory would reset and split across processes.
+    """
+
+    day = models.DateField()
+    source = models.CharField(max_length=50)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "source"], name="ingest_count_one_per_day_source")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.source}: {self.count}"
+
+    @classmethod
+    def add(cls, *, day, counts: dict[str, int]) -> None:
+        """Add ``counts`` (source -> stored observations) to the day's rows, in one statement."""
+        from django.db import connection
+
+        counts = {source: n for source, n in counts.items() if n}
+        if not counts:
+            return
+        table = connection.ops.quote_name(cls._meta.db_table)
+        values = ", ".join(["(%s, %s, %s)"] * len(counts))
+        params: list = []
+        for source, n in counts.items():
+            params += [day, source[:50], n]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (day, source, count) VALUES {values} "
+                f"ON CONFLICT (day, source) DO UPDATE SET count = {table}.count + excluded.count",
+                params,
+            )
+
+    @classmethod
+    def totals(cls) -> dict[str, int]:
+        return dict(cls.objects.values("source").annotate(total=models.Sum("count")).values_list("source", "total"))

@@ -5,3 +5,5 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# The suite serves static source files; the production test (tests/prod) runs collectstatic and the manifest.
+os.environ.setdefault("STATIC_MANIFEST", "false")

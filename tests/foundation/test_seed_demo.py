@@ -132,3 +132,11 @@ def test_it_computes_the_score_history_with_tasks_on_their_days(db):
     created_days = {t.created_at.date() for t in Task.objects.all()}
     assert len(created_days) > 3, "tasks should be opened on the simulated days, not all today"
     assert min(created_days) >= today - dt.timedelta(days=30)
+
+
+def test_it_names_a_book_far_beyond_the_4800_prefix_suffix_names_uniquely():
+    # It used to loop for ever above ~4,800 accounts.
+    book = simulate_book(accounts=7000, days=30, today=dt.date(2026, 6, 1), seed=7, csm_count=3)
+    assert len({a.name for a in book}) == len({a.domain for a in book}) == len({a.external_id for a in book}) == 7000
+    small = simulate_book(accounts=5, days=30, today=dt.date(2026, 6, 1), seed=7, csm_count=3)
+    assert [a.name for a in book[:5]] == [a.name for a in small]  # small books keep their names
