@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.roles import Role
+from healthscore.bounds import DATE_BOUNDS
 from scoring.models import Override, Segment, Tier, TrendLabel
 
 SORTS = {
@@ -30,8 +31,9 @@ class PortfolioFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "Active"), ("all", "All statuses"), ("churned", "Churned"), ("paused", "Paused")]
     )
-    arr_min = forms.DecimalField(required=False, min_value=0, label="ARR from")
-    arr_max = forms.DecimalField(required=False, min_value=0, label="ARR to")
+    # As many digits as Account.arr holds: 1e999999 is refused here, not by the database.
+    arr_min = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2, label="ARR from")
+    arr_max = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2, label="ARR to")
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS])
 
     def __init__(self, *args, **kwargs):
@@ -57,5 +59,5 @@ class OverrideForm(forms.Form):
     reason = forms.ChoiceField(choices=Override.Reason.choices)
     effect = forms.ChoiceField(choices=Override.Effect.choices)
     value = forms.FloatField(help_text="Cap: the highest score allowed. Penalty: points subtracted.")
-    expires = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expires on")
+    expires = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expires on", validators=DATE_BOUNDS)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -15,6 +15,7 @@ from accounts.access import can_act_on_account, get_account_for_user
 from accounts.forms import OverrideForm, PortfolioFilterForm
 from accounts.roles import roles_of
 from accounts.selectors import account_detail, filter_query, page_by_ids, portfolio_accounts
+from healthscore.bounds import BadInput
 from healthscore.views import partial_template, push_clean_url
 from scoring.charts import history_chart
 from scoring.overrides import override_create
@@ -33,6 +34,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     _require_role(request)
     now = timezone.now()
     form = PortfolioFilterForm(request.GET)
+    if not form.is_valid():
+        raise BadInput.from_form(form)
     filters = form.values()
     accounts = portfolio_accounts(user=request.user, filters=filters, today=timezone.localdate(now))
     page = page_by_ids(accounts, number=request.GET.get("page"), per_page=PAGE_SIZE)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +28,9 @@ def _nav_links(roles: frozenset, is_ops: bool) -> list[dict]:
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    # Only people get a nav: a page rendered for an API token (DRF's request.user is then a
+    # support.api_auth.TokenUser, with no groups) has no roles, queue or counts.
+    if user is None or not user.is_authenticated or not isinstance(user, AbstractBaseUser):
         return {"user_roles": frozenset()}
     roles = roles_of(user)
     is_ops = Role.OPS in roles or user.is_superuser

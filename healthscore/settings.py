@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the web process, hashed names cached for a year (no nginx needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the rest: refuses NUL in query parameters and maps bad input / a lost database (errors.py).
+    "healthscore.errors.ErrorResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -176,6 +178,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON in, JSON out: one bounded parser (size and nesting limits), no browsable HTML pages.
+    "DEFAULT_PARSER_CLASSES": ["healthscore.json_parser.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "healthscore.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": env_str("API_THROTTLE_RATE", "600/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -188,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# The largest request body (API JSON and form posts) in bytes: a 5,000-item batch is about 1 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 BADGE_SIGNING_MAX_AGE = env_int("BADGE_SIGNING_MAX_AGE", 3600, minimum=60)
 
 # --- Operations -------------------------------------------------------------

@@ -18,3 +18,9 @@ urlpatterns = [
     path("", include("support.urls")),
     path("", include("accounts.urls")),
 ]
+
+# One exception -> response mapping (healthscore/errors.py): JSON under /api/, plain pages elsewhere.
+handler400 = "healthscore.errors.bad_request"
+handler403 = "healthscore.errors.permission_denied"
+handler404 = "healthscore.errors.page_not_found"
+handler500 = "healthscore.errors.server_error"

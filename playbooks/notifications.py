@@ -22,6 +22,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from accounts.models import Account
+from healthscore.bounds import header_text
 from playbooks.models import Notification, Severity, Task
 from scoring.models import AccountScore, ScoreChange, Tier
 
@@ -118,7 +119,7 @@ def notifications_for_tier_changes(
         score = scores.get(account.pk)
         slack = slack_payload(account=account, change=change, score=score)
         context = {"account": account, "change": change, "info": slack["healthscore"], "url": account_url(account)}
-        subject = render_to_string("playbooks/email/tier_change_subject.txt", context).strip()
+        subject = header_text(render_to_string("playbooks/email/tier_change_subject.txt", context))
         body = render_to_string("playbooks/email/tier_change.txt", context)
         recipients = {u.pk: u for u in (account.owner, _manager_of(account)) if u is not None}
         for user in recipients.values():
@@ -168,7 +169,8 @@ def notifications_deliver(*, ids: Iterable[int], now: dt.datetime) -> dict[str, 
                     note.error = "The recipient has no email address."
                     note.save(update_fields=["error"])
                     continue
-                EmailMessage(note.subject, note.body, to=[note.recipient.email]).send()
+                # Stored subjects hold account names: a newline there would make Django refuse the message.
+                EmailMessage(header_text(note.subject), note.body, to=[note.recipient.email]).send()
         except Exception as exc:  # noqa: BLE001 — any transport failure is recorded, then re-raised below
             note.error = f"{type(exc).__name__}: {exc}"[:2000]
             note.save(update_fields=["error"])
@@ -272,7 +274,7 @@ def tasks_escalate_overdue(*, now: dt.datetime) -> list[int]:
                 Notification(
                     recipient=manager, channel=Notification.Channel.EMAIL, kind=Notification.Kind.ESCALATION,
                     account=task.account, task=task,
-                    subject=f"[Healthscore] Overdue: {task.title} — {task.account.name}"[:255],
+                    subject=header_text(f"[Healthscore] Overdue: {task.title} — {task.account.name}", max_length=255),
                     body=render_to_string("playbooks/email/escalation.txt", context),
                     payload={"task_id": task.pk, "due_at": task.due_at.isoformat()},
                 )

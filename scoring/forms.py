@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django import forms
 
+from healthscore.bounds import DATE_BOUNDS
+
 
 class PeriodForm(forms.Form):
     """The outcome period of the backtest (default: the last 365 days)."""
 
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=DATE_BOUNDS)
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=DATE_BOUNDS)
 
     def clean(self):
         data = super().clean()

@@ -17,9 +17,9 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Account
+from healthscore.bounds import timestamp_parse
 from scoring.aggregation import VALUE_LIMIT
 from scoring.models import IngestCount, Observation, SignalDefinition
 from scoring.tasks import recompute_enqueue
@@ -77,11 +77,14 @@ def parse_value(raw: Any) -> float:
     if isinstance(raw, bool) or raw is None:
         raise ValueError("must be a number")
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer of hundreds of digits
+            raise ValueError("must be a finite number (no NaN or infinity)") from None
     elif isinstance(raw, str):
         try:
             value = float(raw.strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValueError(f"must be a number, got {raw!r}") from None
     else:
         raise ValueError("must be a number")
@@ -91,28 +94,11 @@ def parse_value(raw: Any) -> float:
 
 
 def parse_timestamp(raw: Any) -> dt.datetime:
-    """An aware datetime from ISO 8601 text (naive means the site time zone; a bare date is midnight)."""
-    if isinstance(raw, dt.datetime):
-        value = raw
-    elif isinstance(raw, str):
-        text = raw.strip()
-        try:
-            value = parse_datetime(text)
-        except ValueError:
-            value = None
-        if value is None:
-            try:
-                day = parse_date(text)
-            except ValueError:
-                day = None
-            if day is None:
-                raise ValueError(f"must be an ISO 8601 date-time, got {raw!r}")
-            value = dt.datetime.combine(day, dt.time.min)
-    else:
-        raise ValueError("must be an ISO 8601 date-time")
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+    """An aware datetime from ISO 8601 text (naive means the site time zone; a bare date is midnight).
+
+    The shared, bounded parser (offsets within ±15:59, years PostgreSQL and Python can shift).
+    """
+    return timestamp_parse(raw)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, has_role
+from healthscore.bounds import BadInput
 from scoring.backtest import EXPECTED_LABEL, MIN_COUNT
 from scoring.forms import PeriodForm, SuggestForm
 from scoring.models import ScoreModelVersion, SignalDefinition
@@ -50,7 +51,9 @@ def validation(request: HttpRequest) -> HttpResponse:
     _require(request, *READERS)
     now = timezone.now()
     form = PeriodForm(request.GET or None)
-    period = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        raise BadInput.from_form(form)
+    period = form.cleaned_data if form.is_bound else {}
     start, end = period.get("start"), period.get("end")
     report = backtest_run(now=now, start=start, end=end)
     labels = dict(SignalDefinition.objects.values_list("key", "label"))

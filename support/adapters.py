@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils import timezone
 
-from scoring.ingest import parse_timestamp
+from healthscore.bounds import timestamp_parse, unix_timestamp_parse
 from support.models import Ticket
 
 ESCALATION_TAGS = {"escalated", "escalation"}
@@ -104,14 +104,11 @@ def _url(value: Any) -> str:
 def _when(value: Any, name: str) -> dt.datetime | None:
     if value in (None, ""):
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return dt.datetime.fromtimestamp(value, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            raise PayloadError(name, "is not a valid unix timestamp") from None
     try:
-        return parse_timestamp(value)
-    except (ValueError, OverflowError) as exc:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return unix_timestamp_parse(value)
+        return timestamp_parse(value)
+    except ValueError as exc:
         raise PayloadError(name, str(exc)) from None
 
 

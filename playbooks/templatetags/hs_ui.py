@@ -107,3 +107,15 @@ def short_date(day) -> str:
     if isinstance(day, dt.datetime):
         day = timezone.localdate(day) if timezone.is_aware(day) else day.date()
     return _short_date(day, timezone.localdate())
+
+
+@register.filter
+def person(user, missing: str = "") -> str:
+    """A user's full name, else username; ``missing`` when there is nobody (no assignee, no owner).
+
+    Use this instead of ``{{ x.owner.get_full_name|default:x.owner.username }}``: a filter argument
+    that looks up through a missing relation raises VariableDoesNotExist, a 500.
+    """
+    if user is None or not getattr(user, "pk", None):
+        return missing
+    return user.get_full_name() or user.username

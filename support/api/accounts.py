@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.models import Account, Contact, Outcome
 from accounts.services import AccountInputError, account_upsert, contacts_upsert, outcome_record
+from healthscore.bounds import DATE_BOUNDS, external_id_check
 from support.api.common import INGEST, BaseApi, api_account_get, errors, restriction_check
 
 
@@ -39,7 +40,7 @@ class AccountUpsertApi(BaseApi):
         )
         arr = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
         contract_type = serializers.ChoiceField(Account.ContractType.choices, required=False)
-        renewal_date = serializers.DateField(required=False, allow_null=True)
+        renewal_date = serializers.DateField(required=False, allow_null=True, validators=DATE_BOUNDS)
         lifecycle_stage = serializers.ChoiceField(Account.Lifecycle.choices, required=False)
         status = serializers.ChoiceField(Account.Status.choices, required=False)
         domains = serializers.ListField(
@@ -56,6 +57,7 @@ class AccountUpsertApi(BaseApi):
         responses={200: AccountOutputSerializer, 201: AccountOutputSerializer, **errors(400)},
     )
     def put(self, request, external_id: str):
+        external_id = external_id_check(external_id)
         restriction_check(request, external_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -73,8 +75,8 @@ class ContactSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     role = serializers.ChoiceField(Contact.Role.choices, required=False)
-    in_role_since = serializers.DateField(required=False, allow_null=True)
-    left_at = serializers.DateField(required=False, allow_null=True)
+    in_role_since = serializers.DateField(required=False, allow_null=True, validators=DATE_BOUNDS)
+    left_at = serializers.DateField(required=False, allow_null=True, validators=DATE_BOUNDS)
 
 
 class ContactsUpsertApi(BaseApi):
@@ -128,7 +130,7 @@ class OutcomeCreateApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         account = serializers.CharField(max_length=100, help_text="The account's external id.")
         kind = serializers.ChoiceField(Outcome.Kind.choices)
-        date = serializers.DateField()
+        date = serializers.DateField(validators=DATE_BOUNDS)
         arr_change = serializers.DecimalField(
             max_digits=14, decimal_places=2, required=False, default=0, min_value=-10**12, max_value=10**12
         )
