@@ -16,6 +16,7 @@ from scoring.models import (
     ScoreModel,
     ScoreModelVersion,
     ScoreSnapshot,
+    ScoringError,
     Segment,
     SignalDefinition,
     SignalWeight,
@@ -95,6 +96,9 @@ class SignalDefinitionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["key", "label", "category", "description", "unit", "active"]}),
         ("Scoring", {"fields": ["direction", "bad_value", "good_value"]}),
+        ("Plausible values", {"fields": ["min_value", "max_value"],
+                              "description": "Observations outside this range are refused on the way in "
+                                             "(API 400, CSV line error). Empty: any value within ±1e12."}),
         ("Aggregation", {"fields": ["aggregation", "window_days", "half_life_days"]}),
         ("Missing or stale data", {"fields": ["stale_after_days", "missing_policy"]}),
     ]
@@ -160,20 +164,35 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Create a draft with the suggested weights (backtest)", permissions=["add"])
     def draft_from_suggestion(self, request, queryset):
+        from django.template.response import TemplateResponse
+
+        from scoring.forms import PeriodForm
         from scoring.validation import draft_create_from_suggestion
 
         published = list(queryset.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model"))
         if not published:
             self.message_user(request, "Select a published version: suggestions come from its backtest.",
                               messages.ERROR)
+            return None
+        # First the period (the suggestion honours it and its as-of date), then the drafts.
+        form = PeriodForm(request.POST if "apply" in request.POST else None)
+        if "apply" not in request.POST or not form.is_valid():
+            return TemplateResponse(request, "admin/scoring/suggest_period.html", {
+                **self.admin_site.each_context(request), "form": form, "versions": published,
+                "title": "Draft from the backtest's suggestion",
+            })
         for version in published:
             try:
-                draft = draft_create_from_suggestion(version=version, actor=request.user, now=timezone.now())
+                draft = draft_create_from_suggestion(
+                    version=version, actor=request.user, now=timezone.now(),
+                    start=form.cleaned_data.get("start"), end=form.cleaned_data.get("end"),
+                )
             except ValidationError as exc:
                 self.message_user(request, f"{version}: {' '.join(exc.messages)}", messages.ERROR)
                 continue
             self.message_user(request, f"Created {draft} with the weights suggested by the backtest of v{version.number}.",
                               messages.SUCCESS)
+        return None
 
 
 @admin.register(Observation)
@@ -212,6 +231,17 @@ class ScoreChangeAdmin(ReadOnlyAdmin):
     search_fields = ["account__name", "account__external_id", "summary"]
     date_hierarchy = "date"
     list_select_related = ["account"]
+
+
+@admin.register(ScoringError)
+class ScoringErrorAdmin(ReadOnlyAdmin):
+    """Accounts a recompute skipped because the engine failed on their data (the others were scored)."""
+
+    list_display = ["date", "account", "error", "model_version", "occurred_at"]
+    list_filter = ["date"]
+    search_fields = ["account__name", "account__external_id", "error"]
+    date_hierarchy = "date"
+    list_select_related = ["account", "model_version__model"]
 
 
 @admin.register(Override)
