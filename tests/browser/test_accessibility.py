@@ -82,7 +82,7 @@ def test_it_finds_no_serious_violation_and_no_sideways_scroll_on_any_page(browse
     for role in ROLES:
         context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, locale="en-GB")
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(60_000)  # the validation page runs a backtest on load
         log_in(page, live_server.url, role, "demo")
         for path in _pages(role):
             page.set_viewport_size({"width": WIDTHS[0], "height": 900})
