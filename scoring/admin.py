@@ -16,6 +16,7 @@ from scoring.models import (
     ScoreModel,
     ScoreModelVersion,
     ScoreSnapshot,
+    ScoringError,
     Segment,
     SignalDefinition,
     SignalWeight,
@@ -95,6 +96,9 @@ class SignalDefinitionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["key", "label", "category", "description", "unit", "active"]}),
         ("Scoring", {"fields": ["direction", "bad_value", "good_value"]}),
+        ("Plausible values", {"fields": ["min_value", "max_value"],
+                              "description": "Observations outside this range are refused on the way in "
+                                             "(API 400, CSV line error). Empty: any value within ±1e12."}),
         ("Aggregation", {"fields": ["aggregation", "window_days", "half_life_days"]}),
         ("Missing or stale data", {"fields": ["stale_after_days", "missing_policy"]}),
     ]
@@ -212,6 +216,17 @@ class ScoreChangeAdmin(ReadOnlyAdmin):
     search_fields = ["account__name", "account__external_id", "summary"]
     date_hierarchy = "date"
     list_select_related = ["account"]
+
+
+@admin.register(ScoringError)
+class ScoringErrorAdmin(ReadOnlyAdmin):
+    """Accounts a recompute skipped because the engine failed on their data (the others were scored)."""
+
+    list_display = ["date", "account", "error", "model_version", "occurred_at"]
+    list_filter = ["date"]
+    search_fields = ["account__name", "account__external_id", "error"]
+    date_hierarchy = "date"
+    list_select_related = ["account", "model_version__model"]
 
 
 @admin.register(Override)

@@ -18,6 +18,29 @@ if TYPE_CHECKING:
     from scoring.engine import SignalSpec
 
 DAY_SECONDS = 86400.0
+# No health signal is plausibly larger than this in magnitude: ingest refuses values beyond
+# it, and every read clamps to it, so a row that got in some other way (an old import, a
+# direct write) can neither overflow a sum (two 1.7e308 overflow float8) nor reach the
+# components JSON as infinity. Sums of millions of clamped values stay finite.
+VALUE_LIMIT = 1e12
+# exp() of a larger negative number underflows (PostgreSQL raises); weights that small are 0
+# for any purpose, so both the SQL and the reference cap the exponent here.
+MIN_DECAY_EXPONENT = -700.0
+
+
+def clamp_value(value: float) -> float:
+    """An observation's value as every aggregation reads it: within ±VALUE_LIMIT.
+
+    NaN (only a direct write can store one) clamps to the top, as PostgreSQL's
+    LEAST/GREATEST do (NaN sorts above every number there)."""
+    if value != value:
+        return VALUE_LIMIT
+    return min(VALUE_LIMIT, max(-VALUE_LIMIT, value))
+
+
+def decay_weight(age_seconds: float, k: float) -> float:
+    """exp(−k · age), with the exponent capped like the SQL's (no underflow error there)."""
+    return math.exp(max(-age_seconds * k, MIN_DECAY_EXPONENT)) if k else 1.0
 
 
 @dataclass(frozen=True)
@@ -67,17 +90,18 @@ def aggregate_observations(signal: SignalSpec, observations: Iterable[Obs], now:
         if age >= horizon:
             older = ob if older is None or ob.at > older.at else older
             continue
-        if newest is None or (ob.at, ob.value) > (newest.at, newest.value):
-            newest = ob
+        value = clamp_value(ob.value)
+        if newest is None or (ob.at, value) > (newest.at, newest.value):
+            newest = Obs(ob.at, value)
         if age < win:
-            w = math.exp(-age * k) if k else 1.0
+            w = decay_weight(age, k)
             n += 1
-            wsum += w * ob.value
+            wsum += w * value
             wtot += w
-            vsum += ob.value
+            vsum += value
         elif age < 2 * win:
             pn += 1
-            psum += ob.value
+            psum += value
     if newest is None:
         return SignalAggregate(newest_at=older.at if older else None)
     return SignalAggregate(
@@ -95,7 +119,7 @@ class SeriesAggregator:
 
     def __init__(self, signal: SignalSpec, observations: Sequence[Obs], ref: dt.datetime):
         self.signal = signal
-        self.obs = sorted(observations, key=lambda o: (o.at, o.value))
+        self.obs = sorted((Obs(o.at, clamp_value(o.value)) for o in observations), key=lambda o: (o.at, o.value))
         self.t = [_epoch(o.at) for o in self.obs]
         self.ref = _epoch(ref)
         k = signal.decay_rate

@@ -21,10 +21,12 @@ from itertools import pairwise
 # Re-exported: the aggregation types and the reference live in scoring.aggregation.
 from scoring.aggregation import (  # noqa: F401
     DAY_SECONDS,
+    VALUE_LIMIT,
     Obs,
     SeriesAggregator,
     SignalAggregate,
     aggregate_observations,
+    clamp_value,
 )
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -153,7 +155,14 @@ class AccountResult:
 
 
 def signal_value(signal: SignalSpec, agg: SignalAggregate) -> float | None:
-    """The aggregated value of a signal, or None when it cannot be computed."""
+    """The aggregated value of a signal (within ±VALUE_LIMIT), or None when it cannot be computed."""
+    value = _raw_value(signal, agg)
+    if value is None or value != value:  # NaN (e.g. inf − inf from aggregates built elsewhere)
+        return None
+    return clamp_value(value)
+
+
+def _raw_value(signal: SignalSpec, agg: SignalAggregate) -> float | None:
     a = signal.aggregation
     if a == "latest":
         return agg.latest
@@ -199,8 +208,16 @@ def _round_to_total(values: Sequence[float], total: float) -> list[float]:
 
 
 def _fmt(value: float) -> str:
-    """One decimal, half up on the shown (2-decimal) value: 6.35 → "6.4", 4.0 → "4"."""
-    text = f"{Decimal(str(value)).quantize(Decimal('0.1'), ROUND_HALF_UP):,}".rstrip("0").rstrip(".")
+    """One decimal, half up on the shown (2-decimal) value: 6.35 → "6.4", 4.0 → "4".
+
+    Never raises: beyond ±1e15 (no longer exact to one decimal) three significant digits,
+    "1e+30"; infinities and NaN as words."""
+    if not math.isfinite(value):
+        text = "NaN" if value != value else ("−infinity" if value < 0 else "infinity")
+    elif abs(value) >= 1e15:
+        text = f"{value:.3g}"
+    else:
+        text = f"{Decimal(str(value)).quantize(Decimal('0.1'), ROUND_HALF_UP):,}".rstrip("0").rstrip(".")
     return text.replace("-", MINUS)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from healthscore.bounds import timestamp_parse
+from scoring.aggregation import VALUE_LIMIT
 from scoring.models import IngestCount, Observation, SignalDefinition
 from scoring.tasks import recompute_enqueue
 
@@ -100,6 +101,40 @@ def parse_timestamp(raw: Any) -> dt.datetime:
     return timestamp_parse(raw)
 
 
+@dataclass(frozen=True)
+class _Signal:
+    id: int
+    key: str
+    min_value: float | None
+    max_value: float | None
+
+
+def value_range_error(value: float, *, key: str, min_value: float | None, max_value: float | None) -> str | None:
+    """Why ``value`` is not plausible for this signal (its range, else ±VALUE_LIMIT), or None."""
+    lo = min_value if min_value is not None else -VALUE_LIMIT
+    hi = max_value if max_value is not None else VALUE_LIMIT
+    if lo <= value <= hi:
+        return None
+    if min_value is None and max_value is None:
+        return f"must be between {_num(-VALUE_LIMIT)} and {_num(VALUE_LIMIT)}, got {_num(value)}"
+    return f"must be between {_num(lo)} and {_num(hi)} for signal {key!r} (its plausible range), got {_num(value)}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _signals(keys: Iterable[str]) -> dict[str, _Signal]:
+    """Active signal definitions by key, with their plausible ranges."""
+    keys = list({k for k in keys if k and "\x00" not in k})
+    found: dict[str, _Signal] = {}
+    for start in range(0, len(keys), _CHUNK):
+        rows = SignalDefinition.objects.filter(key__in=keys[start : start + _CHUNK], active=True).values_list(
+            "pk", "key", "min_value", "max_value")
+        found.update((key, _Signal(pk, key, lo, hi)) for pk, key, lo, hi in rows)
+    return found
+
+
 def _lookup(model, field_name: str, values: Iterable[str], extra: dict | None = None) -> dict[str, int]:
     # PostgreSQL text cannot hold NUL; such a value matches nothing anyway.
     values = list({v for v in values if v and "\x00" not in v})
@@ -128,7 +163,7 @@ def observations_validate(
         raise IngestValidationError([ItemError(-1, "items", "no items given")])
     dicts = [item if isinstance(item, dict) else {} for item in items]
     accounts = _lookup(Account, "external_id", (str(d.get("account") or "") for d in dicts))
-    signals = _lookup(SignalDefinition, "key", (str(d.get("signal") or "") for d in dicts), {"active": True})
+    signals = _signals(str(d.get("signal") or "") for d in dicts)
     latest_allowed = now + FUTURE_SKEW
     errors: list[ItemError] = []
     rows: list[_Row] = []
@@ -144,7 +179,8 @@ def observations_validate(
         elif account_id is None or (account_restriction is not None and account_id != account_restriction):
             errors.append(ItemError(index, "account", f"unknown account {account_ext!r}"))
         signal_key = item.get("signal")
-        signal_id = signals.get(signal_key) if isinstance(signal_key, str) else None
+        signal = signals.get(signal_key) if isinstance(signal_key, str) else None
+        signal_id = signal.id if signal else None
         if signal_key in (None, ""):
             errors.append(ItemError(index, "signal", "is required"))
         elif signal_id is None:
@@ -154,6 +190,11 @@ def observations_validate(
             value = parse_value(item.get("value"))
         except ValueError as exc:
             errors.append(ItemError(index, "value", str(exc)))
+        if value is not None:
+            lo, hi = (signal.min_value, signal.max_value) if signal else (None, None)
+            problem = value_range_error(value, key=str(signal_key), min_value=lo, max_value=hi)
+            if problem:
+                errors.append(ItemError(index, "value", problem))
         try:
             observed_at = parse_timestamp(item.get("observed_at"))
         except ValueError as exc:

@@ -82,6 +82,14 @@ class SignalDefinition(models.Model):
         default=30, help_text="With no observation for this many days the signal counts as missing."
     )
     missing_policy = models.CharField(max_length=10, choices=MissingPolicy.choices, default=MissingPolicy.EXCLUDE)
+    # The plausible range of one observation: anything outside is refused on the way in (API 400,
+    # CSV line error, admin form error). Empty: only the global ±1e12 bound applies.
+    min_value = models.FloatField(
+        null=True, blank=True, help_text="Smallest plausible observed value; lower values are refused on ingest."
+    )
+    max_value = models.FloatField(
+        null=True, blank=True, help_text="Largest plausible observed value; higher values are refused on ingest."
+    )
     unit = models.CharField(max_length=40, blank=True)
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
@@ -124,8 +132,39 @@ class SignalDefinition(models.Model):
             errors["half_life_days"] = "The half-life must be positive (or empty for no decay)."
         if self.stale_after_days is not None and self.stale_after_days <= 0:
             errors["stale_after_days"] = "Stale-after must be at least one day."
+        errors.update(self._range_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _range_errors(self) -> dict[str, str]:
+        from scoring.aggregation import VALUE_LIMIT
+
+        errors = {}
+        for name in ("min_value", "max_value", "bad_value", "good_value"):
+            value = getattr(self, name)
+            if value is not None and not -VALUE_LIMIT <= value <= VALUE_LIMIT:  # also NaN, ±inf
+                errors[name] = f"Must be a finite number between {-VALUE_LIMIT:g} and {VALUE_LIMIT:g}."
+        if errors:
+            return errors
+        lo, hi = self.min_value, self.max_value
+        if lo is not None and hi is not None and lo >= hi:
+            return {"max_value": "The largest plausible value must be above the smallest."}
+        # The 0- and 100-point values must be reachable by a plausible observation.
+        for name in ("bad_value", "good_value"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                label = "bad" if name == "bad_value" else "good"
+                shown = f"{'−∞' if lo is None else f'{lo:g}'} to {'∞' if hi is None else f'{hi:g}'}"
+                errors[name] = f"The {label} value lies outside the plausible range ({shown})."
+        return errors
+
+    def value_error(self, value: float) -> str | None:
+        """Why one observed value is not plausible for this signal, or None (as on ingest)."""
+        from scoring.ingest import value_range_error
+
+        return value_range_error(value, key=self.key, min_value=self.min_value, max_value=self.max_value)
 
 
 class ScoreModel(models.Model):
@@ -261,6 +300,13 @@ class Observation(models.Model):
     def __str__(self) -> str:
         return f"{self.signal_id}={self.value} @ {self.observed_at:%Y-%m-%d}"
 
+    def clean(self):
+        # The admin form path: the same plausible range as the API and the CSV import.
+        if self.signal_id is not None and self.value is not None:
+            problem = self.signal.value_error(self.value)
+            if problem:
+                raise ValidationError({"value": problem.capitalize()})
+
 
 class AccountScore(models.Model):
     """The current score of an account (one row each), rewritten by every recompute."""
@@ -369,6 +415,27 @@ class Override(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.get_effect_display()} {self.value:g}"
+
+
+class ScoringError(models.Model):
+    """An account a recompute skipped because the engine failed on its data (the others were
+    scored): at most one row per account and day (the day's first failure), listed in the admin."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="scoring_errors")
+    date = models.DateField()
+    occurred_at = models.DateTimeField(help_text="The recompute's time.")
+    model_version = models.ForeignKey(
+        ScoreModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.CharField(max_length=500)
+    traceback = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["account", "date"], name="scoring_error_one_per_account_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} @ {self.occurred_at:%Y-%m-%d %H:%M}: {self.error}"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -21,7 +21,7 @@ from contextlib import nullcontext
 
 from django.db import connection, transaction
 
-from scoring.aggregation import Obs, SignalAggregate
+from scoring.aggregation import MIN_DECAY_EXPONENT, VALUE_LIMIT, Obs, SignalAggregate
 from scoring.engine import SignalSpec
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -59,6 +59,14 @@ class _Times:
                 out = dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
             self.seen[value] = out
         return out
+
+
+def _clamped(expr: str) -> str:
+    """``expr`` within ±VALUE_LIMIT, as ``aggregation.clamp_value``: one absurd row can then
+    neither overflow a SUM (PostgreSQL raises on float8 overflow) nor reach the engine as
+    infinity. SQLite's two-argument MIN/MAX are its LEAST/GREATEST."""
+    lo, hi = ("LEAST", "GREATEST") if _pg() else ("MIN", "MAX")
+    return f"{lo}({hi}({expr}, {-VALUE_LIMIT!r}), {VALUE_LIMIT!r})"
 
 
 def _accounts_where(column: str, account_ids: Sequence[int], by_range: bool) -> tuple[str, list]:
@@ -111,15 +119,19 @@ def _windowed(cursor, out, signals, now, account_ids, by_range, times) -> None:
     accounts, p_accounts = _accounts_where("o.account_id", account_ids, by_range)
     in_win = "o.observed_at > p.column2"
     in_prev = "o.observed_at > p.column3 AND o.observed_at <= p.column2"
-    weight = f"CASE WHEN p.column5 = 0 THEN 1.0 ELSE EXP(({epoch} - %s) * p.column5) END"
+    # The exponent is capped as in aggregation.decay_weight: PostgreSQL raises on underflow.
+    hi = "GREATEST" if _pg() else "MAX"
+    weight = (f"CASE WHEN p.column5 = 0 THEN 1.0 "
+              f"ELSE EXP({hi}(({epoch} - %s) * p.column5, {MIN_DECAY_EXPONENT!r})) END")
+    value = _clamped("o.value")
     sql = f"""
         SELECT o.account_id, o.signal_id, {_micros("MAX(o.observed_at)")},
             COUNT(*) FILTER (WHERE {in_win}),
-            SUM(o.value * {weight}) FILTER (WHERE {in_win}),
+            SUM({value} * {weight}) FILTER (WHERE {in_win}),
             SUM({weight}) FILTER (WHERE {in_win}),
-            SUM(o.value) FILTER (WHERE {in_win}),
+            SUM({value}) FILTER (WHERE {in_win}),
             COUNT(*) FILTER (WHERE {in_prev}),
-            SUM(o.value) FILTER (WHERE {in_prev})
+            SUM({value}) FILTER (WHERE {in_prev})
         FROM scoring_observation o JOIN (VALUES {", ".join(values)}) AS p ON p.column1 = o.signal_id
         WHERE o.observed_at > p.column4 AND o.observed_at <= {ts} AND ({" OR ".join(scan)}) AND {accounts}
         GROUP BY o.account_id, o.signal_id
@@ -144,7 +156,8 @@ def _latest(cursor, out, signals, now, account_ids, by_range, times) -> None:
     if _pg():
         # One backward index scan per pair; ties on the time → the larger value (incremental sort).
         sql = f"""
-            SELECT a.id, s.column1, {_micros("l.observed_at")}, CASE WHEN l.observed_at > s.column2 THEN l.value END
+            SELECT a.id, s.column1, {_micros("l.observed_at")},
+                CASE WHEN l.observed_at > s.column2 THEN {_clamped("l.value")} END
             FROM accounts_account a CROSS JOIN (VALUES {values}) AS s
             CROSS JOIN LATERAL (
                 SELECT o.observed_at, o.value FROM scoring_observation o
@@ -155,10 +168,10 @@ def _latest(cursor, out, signals, now, account_ids, by_range, times) -> None:
         """
         params = [*p_values, adapt(now), *p_accounts]
     else:
+        at_newest = ("(SELECT MAX(o2.value) FROM scoring_observation o2 "
+                     "WHERE o2.account_id = aid AND o2.signal_id = sid AND o2.observed_at = newest)")
         sql = f"""
-            SELECT aid, sid, newest, CASE WHEN newest > horizon THEN (
-                SELECT MAX(o2.value) FROM scoring_observation o2
-                WHERE o2.account_id = aid AND o2.signal_id = sid AND o2.observed_at = newest) END
+            SELECT aid, sid, newest, CASE WHEN newest > horizon THEN {_clamped(at_newest)} END
             FROM (
                 SELECT a.id AS aid, s.column1 AS sid, s.column2 AS horizon, (
                     SELECT MAX(o.observed_at) FROM scoring_observation o

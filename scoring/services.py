@@ -27,6 +27,7 @@ from accounts.models import Account
 from scoring import selectors
 from scoring.backfill import backfill_chunk
 from scoring.engine import AccountResult, ModelSpec, SignalSpec, compute_account
+from scoring.errors import Failure, failure_of, scoring_errors_record
 from scoring.models import ScoreChange, ScoreModelVersion
 from scoring.writes import (  # RecomputeResult is re-exported: callers import it from here
     Planned,
@@ -136,14 +137,19 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
     changes = []
     baselines: dict[int, dict | None] = {}
     redo, earlier, existing = data.redo, data.earlier, data.existing
+    failures: list[Failure] = []
     for aid in data.ids:
         spec = specs[data.versions[aid]]
         row = data.current.get(aid)
-        r = compute_account(
-            model=spec, aggregates=data.aggregates.get(aid, {}), now=now, today=today,
-            prior=selectors.prior_state(row), history=data.hist[aid][spec.rapid_decline_days],
-            overrides=data.overrides.get(aid, ()),
-        )
+        try:
+            r = compute_account(
+                model=spec, aggregates=data.aggregates.get(aid, {}), now=now, today=today,
+                prior=selectors.prior_state(row), history=data.hist[aid][spec.rapid_decline_days],
+                overrides=data.overrides.get(aid, ()),
+            )
+        except Exception as exc:  # one account's data must not stop the chunk: skip, log, list it
+            failures.append(failure_of(aid, spec.version_id, exc))
+            continue
         results[aid] = r
         if aid not in redo:
             baselines[aid] = row  # None: the account's first score
@@ -160,6 +166,7 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
         change = change_for(aid, today, baseline, results[aid])
         if change is not None and not unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
+    scoring_errors_record(failures=failures, now=now)
     return Planned(results=results, date=today, changes=changes)
 
 

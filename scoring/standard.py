@@ -38,6 +38,18 @@ STANDARD_SIGNALS = [
      "Invoices paid on time, as a share."),
 ]
 
+# Plausible range of one observation (min, max): outside it, ingest refuses the value.
+STANDARD_RANGES = {
+    "active_user_rate": (0, 100),
+    "weekly_logins": (0, 1_000_000),
+    "core_feature_adoption": (0, 100),
+    "open_tickets": (0, 100_000),
+    "ticket_age_days": (0, 3650),
+    "nps": (-100, 100),
+    "days_to_renewal": (-3650, 3650),
+    "payment_health": (0, 100),
+}
+
 STANDARD_CATEGORY_WEIGHTS = {"usage": 40, "engagement": 20, "support": 15, "relationship": 15, "commercial": 10}
 STANDARD_SIGNAL_WEIGHTS = {
     "active_user_rate": 60,
@@ -59,6 +71,7 @@ def signal_defaults(row: tuple) -> dict:
         label=label, category=cat, direction=direction, bad_value=bad, good_value=good, aggregation=agg,
         window_days=window, half_life_days=half_life, missing_policy=missing, unit=unit,
         stale_after_days=max(window, 30), description=description,
+        min_value=STANDARD_RANGES.get(key, (None, None))[0], max_value=STANDARD_RANGES.get(key, (None, None))[1],
     )
 
 
