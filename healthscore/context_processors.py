@@ -17,6 +17,8 @@ def _nav_links(roles: frozenset, is_ops: bool) -> list[dict]:
         wanted.append(("accounts:portfolio", "Portfolio", "portfolio"))
     if roles & {Role.MANAGER, Role.OPS}:
         wanted.append(("playbooks:dashboard", "Dashboard", "dashboard"))
+    if roles & {Role.CSM, Role.MANAGER, Role.OPS}:
+        wanted.append(("scoring:book", "Book", "book"))
     if roles:
         wanted.append(("support:tickets", "Tickets", "tickets"))
     if roles & {Role.MANAGER, Role.OPS}:

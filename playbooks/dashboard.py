@@ -5,20 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, DateTimeField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateField, ExpressionWrapper, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.access import visible_accounts
-from accounts.models import Account
+from accounts.models import Account, Outcome
 from playbooks.models import Task
 from playbooks.selectors import live_tasks_q
 from scoring.charts import tier_share_bars
+from scoring.measures import STAY_DAYS, TOLERANCE_DAYS, stay_counts, stay_outcome
 from scoring.models import AccountScore, ScoreChange, ScoreSnapshot, Tier
+from scoring.validation import red_intervention_q
 
 TIERS = [Tier.GREEN, Tier.YELLOW, Tier.RED]
 RENEWAL_WINDOWS = [(0, 30), (31, 60), (61, 90)]
-RECOVERY_DAYS = 60
+RECOVERY_DAYS = STAY_DAYS
+DEFAULT_LOOKBACK_DAYS = 365
 
 
 def _month_ends(today: dt.date, months: int) -> list[dt.date]:
@@ -125,45 +128,52 @@ def team_workload(*, now: dt.datetime) -> list[dict]:
 
 
 def intervention_outcome(*, accounts, today: dt.date) -> dict:
-    """Of the red accounts with a completed playbook task, how many were yellow or green within 60 days.
+    """Of the red accounts with a completed red intervention, how many *stayed* — the
+    definition in ``scoring.measures`` (not churned and not red 60 days after completion),
+    the same one the Validation page and ``manage.py backtest`` use.
 
-    The clock starts at the first task completed while the account was red.
-    Accounts whose 60 days have not run out and have not recovered yet are
-    "pending" and left out of the share.
+    Per account its first intervention completed in the last year plus 60 days; pending
+    (day 60 not reached) and no-evidence cases are left out of the share. One query: each
+    task carries its account's tier on day 60 and its churn dates as subqueries.
     """
-    first_done = (
-        Task.objects.filter(account=OuterRef("pk"), status=Task.Status.DONE, opened_in_tier=Tier.RED, closed_at__isnull=False)
-        .order_by("closed_at")
-        .values("closed_at")[:1]
-    )
-    first_recovery = (
+    start = today - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS + RECOVERY_DAYS)
+    end_day = ExpressionWrapper(TruncDate("closed_at") + dt.timedelta(days=RECOVERY_DAYS), output_field=DateField())
+    tier_at_end = (
         ScoreSnapshot.objects.filter(
-            account=OuterRef("pk"), tier__in=[Tier.YELLOW, Tier.GREEN], date__gt=OuterRef("first_done_day")
+            account=OuterRef("account_id"),
+            date__lte=OuterRef("end_day"),
+            date__gte=ExpressionWrapper(OuterRef("end_day") - dt.timedelta(days=TOLERANCE_DAYS), output_field=DateField()),
         )
+        .order_by("-date")
+        .values("tier")[:1]
+    )
+    first_churn = (
+        Outcome.objects.filter(account=OuterRef("account_id"), kind=Outcome.Kind.CHURNED, date__gte=OuterRef("closed_day"))
         .order_by("date")
         .values("date")[:1]
     )
-    rows = list(
-        accounts.annotate(first_done=Subquery(first_done, output_field=DateTimeField()))
-        .filter(first_done__isnull=False)
-        .annotate(first_done_day=TruncDate("first_done"))
-        .annotate(recovered_on=Subquery(first_recovery))
-        .values("pk", "first_done", "recovered_on")
+    rows = (
+        Task.objects.filter(red_intervention_q(), account__in=accounts, closed_at__date__gte=start)
+        .annotate(closed_day=TruncDate("closed_at"), end_day=end_day)
+        .annotate(tier_at_end=Subquery(tier_at_end), first_churn=Subquery(first_churn))
+        .order_by("closed_at", "created_at")
+        .values_list("account_id", "created_at", "closed_at", "tier_at_end", "first_churn")
     )
-    if not rows:
-        return {"treated": 0, "recovered": 0, "pending": 0, "share": None}
-    starts = {row["pk"]: timezone.localdate(row["first_done"]) for row in rows}
-    window = dt.timedelta(days=RECOVERY_DAYS)
-    recovered = {
-        row["pk"] for row in rows if row["recovered_on"] is not None and row["recovered_on"] <= starts[row["pk"]] + window
-    }
-    pending = {pk for pk, start in starts.items() if pk not in recovered and today < start + window}
-    treated = len(starts) - len(pending)
+    seen: dict[int, str] = {}
+    for account_id, _created, closed, tier, churn in rows:
+        if account_id in seen:
+            continue
+        seen[account_id] = stay_outcome(
+            closed=timezone.localdate(closed), as_of=today, tier_at_end=tier, churned_on=(churn,) if churn else ()
+        )
+    counts = stay_counts(seen.values())
     return {
-        "treated": treated,
-        "recovered": len(recovered),
-        "pending": len(pending),
-        "share": len(recovered) / treated if treated else None,
+        "treated": counts.treated,
+        "recovered": counts.stayed,
+        "stayed": counts.stayed,
+        "pending": counts.pending,
+        "no_evidence": counts.no_evidence,
+        "share": counts.share,
     }
 
 

@@ -164,20 +164,35 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Create a draft with the suggested weights (backtest)", permissions=["add"])
     def draft_from_suggestion(self, request, queryset):
+        from django.template.response import TemplateResponse
+
+        from scoring.forms import PeriodForm
         from scoring.validation import draft_create_from_suggestion
 
         published = list(queryset.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model"))
         if not published:
             self.message_user(request, "Select a published version: suggestions come from its backtest.",
                               messages.ERROR)
+            return None
+        # First the period (the suggestion honours it and its as-of date), then the drafts.
+        form = PeriodForm(request.POST if "apply" in request.POST else None)
+        if "apply" not in request.POST or not form.is_valid():
+            return TemplateResponse(request, "admin/scoring/suggest_period.html", {
+                **self.admin_site.each_context(request), "form": form, "versions": published,
+                "title": "Draft from the backtest's suggestion",
+            })
         for version in published:
             try:
-                draft = draft_create_from_suggestion(version=version, actor=request.user, now=timezone.now())
+                draft = draft_create_from_suggestion(
+                    version=version, actor=request.user, now=timezone.now(),
+                    start=form.cleaned_data.get("start"), end=form.cleaned_data.get("end"),
+                )
             except ValidationError as exc:
                 self.message_user(request, f"{version}: {' '.join(exc.messages)}", messages.ERROR)
                 continue
             self.message_user(request, f"Created {draft} with the weights suggested by the backtest of v{version.number}.",
                               messages.SUCCESS)
+        return None
 
 
 @admin.register(Observation)

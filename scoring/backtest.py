@@ -23,18 +23,29 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
 
+from scoring.measures import (
+    LEAD_WINDOW_DAYS,
+    LOST,
+    STAY_DAYS,
+    STAYED,
+    Intervention,
+    first_interventions,
+    lead_time_days,
+    stay_outcome,
+)
+
 MIN_COUNT = 5
 TOLERANCE_DAYS = 7
 HORIZONS = (90, 60, 30, 14)
 PRECISION_HORIZONS = (90, 180)
-INTERVENTION_WINDOW = 60
+INTERVENTION_WINDOW = STAY_DAYS
 RED, YELLOW, GREEN = "red", "yellow", "green"
 CHURNED, CONTRACTED = "churned", "contracted"
 BAD_KINDS = frozenset({CHURNED, CONTRACTED})
 # The seed guides' expected renewal rate per tier, 90 days before renewal: (low, high).
 EXPECTED_RENEWAL = {GREEN: (0.85, 1.0), YELLOW: (0.50, 0.70), RED: (0.0, 0.30)}
 EXPECTED_LABEL = {GREEN: "≥ 85%", YELLOW: "50–70%", RED: "< 30%"}
-LEAD_BUCKETS = ((0, 14), (15, 30), (31, 60), (61, 90), (91, 180), (181, None))
+LEAD_BUCKETS = ((0, 14), (15, 30), (31, 60), (61, 90), (91, LEAD_WINDOW_DAYS))
 
 
 @dataclass(frozen=True)
@@ -49,15 +60,6 @@ class OutcomeCase:
     account_id: int
     kind: str
     date: date
-
-
-@dataclass(frozen=True)
-class Intervention:
-    """A completed red playbook task: created and closed dates."""
-
-    account_id: int
-    created: date
-    closed: date
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,8 @@ def red_precision(
 @dataclass
 class LeadTimes:
     days: list[int]
-    churned: int  # churn outcomes with any snapshot before the churn date
-    no_warning: int  # of those, never red before churning
+    churned: int  # churn outcomes with a snapshot in the 180 days before the churn date
+    no_warning: int  # of those, never red in those 180 days
     minimum: int = MIN_COUNT
 
     @property
@@ -209,29 +211,24 @@ class LeadTimes:
 
 
 def lead_times(outcomes: Iterable[OutcomeCase], timelines: Timelines) -> LeadTimes:
-    """Days from the start of the final red episode to churn.
-
-    An episode starts on a red day and ends only when the account is green again
-    (red ↔ yellow wobbles stay in the episode).
-    """
+    """Days from the start of the final red run within 180 days before churn, to churn
+    (the definition lives in ``scoring.measures.lead_time_days``)."""
     days, churned, no_warning = [], 0, 0
+    columns: dict[int, tuple[list[date], list[str]]] = {}
     for o in outcomes:
         if o.kind != CHURNED:
             continue
-        before = [d for d in timelines.get(o.account_id, []) if d.date <= o.date]
-        if not before:
+        if o.account_id not in columns:
+            timeline = timelines.get(o.account_id, [])
+            columns[o.account_id] = ([d.date for d in timeline], [d.tier for d in timeline])
+        lead = lead_time_days(*columns[o.account_id], o.date)
+        if lead is False:
             continue
         churned += 1
-        start = None
-        for d in before:
-            if d.tier == RED and start is None:
-                start = d.date
-            elif d.tier == GREEN:
-                start = None
-        if start is None:
+        if lead is None:
             no_warning += 1
         else:
-            days.append((o.date - start).days)
+            days.append(lead)
     return LeadTimes(days=days, churned=churned, no_warning=no_warning)
 
 
@@ -316,29 +313,29 @@ def intervention_success(
     timelines: Timelines,
     interventions: Iterable[Intervention],
     *,
+    outcomes: Iterable[OutcomeCase] = (),
     start: date,
     end: date,
     as_of: date,
     window: int = INTERVENTION_WINDOW,
 ) -> Figure:
-    """Red accounts whose red playbook task was completed and that were yellow or green
-    on some day within ``window`` days of completion.
-
-    Per account, its first such task closed in [start, end]; the account must be red on
-    the day the task was created, and the window must have fully elapsed by ``as_of``.
-    """
-    first: dict[int, Intervention] = {}
-    for i in sorted(interventions, key=lambda i: i.closed):
-        if start <= i.closed <= end and i.account_id not in first:
-            first[i.account_id] = i
+    """Share of intervened red accounts that stayed (``scoring.measures.stay_outcome``):
+    per account its first red intervention closed in [start, end]; stayed = not churned
+    and not red ``window`` days after completion. Pending and no-evidence cases are left out."""
+    churns: dict[int, list[date]] = {}
+    for o in outcomes:
+        if o.kind == CHURNED:
+            churns.setdefault(o.account_id, []).append(o.date)
     wins = total = 0
-    for account_id, i in first.items():
-        timeline = timelines.get(account_id, [])
-        at_start = day_on(timeline, i.created)
-        if at_start is None or at_start.tier != RED or i.closed + timedelta(days=window) > as_of:
-            continue
-        total += 1
-        wins += any(d.tier != RED for d in _days_between(timeline, i.closed, i.closed + timedelta(days=window)))
+    for account_id, i in first_interventions(interventions, start=start, end=end).items():
+        at_end = day_on(timelines.get(account_id, []), i.closed + timedelta(days=window))
+        result = stay_outcome(
+            closed=i.closed, as_of=as_of, tier_at_end=at_end.tier if at_end else None,
+            churned_on=churns.get(account_id, ()), days=window,
+        )
+        if result in (STAYED, LOST):
+            total += 1
+            wins += result == STAYED
     return Figure(wins, total)
 
 
@@ -368,7 +365,9 @@ def backtest_report(data: BacktestInput) -> dict:
         "renewal_by_band": renewal_by_band(outcomes, data.timelines),
         "auc": auc_at(outcomes, data.timelines),
         "auc_by_horizon": {n: auc_at(outcomes, data.timelines, at=n) for n in HORIZONS},
-        "intervention_success": intervention_success(data.timelines, data.interventions, **window),
+        "intervention_success": intervention_success(
+            data.timelines, data.interventions, outcomes=data.outcomes, **window
+        ),
     }
 
 

@@ -1,7 +1,7 @@
 """Re-scoring stored snapshot components with other weights, and suggested weights.
 
-Pure functions over plain data, used by the what-if preview and the suggested-weights
-report (``scoring.validation``).
+Pure functions over plain data, used by the what-if preview, the backtest of a version and
+the suggestions (``scoring.validation``, ``scoring.backtest_suggest``).
 
 *Re-scoring approximation.* Each snapshot's components hold every signal's sub-score
 (0–100, ``null`` when the signal was excluded for missing data). Re-weighting them with
@@ -18,17 +18,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from scoring.backtest import Day
 from scoring.engine import History, ModelSpec, PriorState, effective_tier, tier_for
-
-DETERIORATION_POINTS = 10.0  # a sub-score drop of at least this many points counts
-SUGGEST_FROM_DAYS = 90
-SUGGEST_TO_DAYS = 14
-FLOOR_FRACTION = 0.25  # every signal keeps at least a quarter of an equal share
-MIN_CHURNED = 5
 
 
 @dataclass(frozen=True)
@@ -128,114 +122,3 @@ def rescore_timeline(series: Iterable[tuple[date, dict]], weights: ModelWeights)
     """A snapshot series (date, components) re-scored and re-tiered under ``weights``."""
     points = [(when, s) for when, comp in series if (s := rescore(comp, weights)) is not None]
     return replay_tiers(points, weights)
-
-
-@dataclass
-class SignalEvidence:
-    key: str
-    churned_deteriorated: int = 0
-    churned_total: int = 0
-    retained_deteriorated: int = 0
-    retained_total: int = 0
-    current_share: float = 0.0
-    suggested_share: float = 0.0
-
-    @property
-    def churned_rate(self) -> float:
-        return (self.churned_deteriorated + 1) / (self.churned_total + 2)
-
-    @property
-    def retained_rate(self) -> float:
-        return (self.retained_deteriorated + 1) / (self.retained_total + 2)
-
-    @property
-    def excess(self) -> float:
-        """Share of churned minus share of retained accounts where it deteriorated (−1..1)."""
-        churned = self.churned_deteriorated / self.churned_total if self.churned_total else 0.0
-        retained = self.retained_deteriorated / self.retained_total if self.retained_total else 0.0
-        return churned - retained
-
-    @property
-    def lift(self) -> float:
-        """How many times more often the signal deteriorated before churn (Laplace-smoothed)."""
-        return self.churned_rate / self.retained_rate
-
-    def as_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "churned_deteriorated": self.churned_deteriorated,
-            "churned_total": self.churned_total,
-            "retained_deteriorated": self.retained_deteriorated,
-            "retained_total": self.retained_total,
-            "lift": round(self.lift, 3),
-            "excess": round(self.excess, 4),
-            "current_share": round(self.current_share, 4),
-            "suggested_share": round(self.suggested_share, 4),
-        }
-
-
-@dataclass
-class Suggestion:
-    signals: list[SignalEvidence] = field(default_factory=list)
-    churned_cases: int = 0
-    retained_cases: int = 0
-    minimum: int = MIN_CHURNED
-
-    @property
-    def enough(self) -> bool:
-        return self.churned_cases >= self.minimum and self.retained_cases >= self.minimum
-
-    def shares(self) -> dict[str, float]:
-        return {s.key: s.suggested_share for s in self.signals}
-
-
-def deteriorated(before: float | None, after: float | None, points: float = DETERIORATION_POINTS) -> bool | None:
-    """True when the sub-score fell by at least ``points``; None without both values."""
-    if before is None or after is None:
-        return None
-    return after <= before - points
-
-
-def suggest_weights(
-    cases: Iterable[tuple[bool, dict[str, tuple[float | None, float | None]]]],
-    current_shares: dict[str, float],
-    *,
-    floor_fraction: float = FLOOR_FRACTION,
-    minimum: int = MIN_CHURNED,
-) -> Suggestion:
-    """Weights from how much more often each signal deteriorated before churn.
-
-    ``cases``: one per outcome, (churned?, {signal key: (sub-score 90 days before,
-    sub-score 14 days before)}). Retained cases are renewals and expansions.
-    Strength = max(excess, 0): how much more often (in share of accounts) the signal
-    deteriorated before churn than before a renewal — the guides' "count how often it
-    deteriorated in churned accounts" with the retained accounts' rate as the baseline, so a
-    signal that falls for everyone (days to renewal) earns nothing. The smoothed lift (ratio)
-    is reported as evidence but not used: it over-rewards rare signals (3 of 75 vs 18 of 34).
-    Shares ∝ strength, then every signal is lifted to a floor of ``floor_fraction`` × an equal
-    share: share = floor + (1 − n·floor) · strength/Σ. No positive strength: current shares kept.
-    """
-    evidence = {key: SignalEvidence(key, current_share=share) for key, share in current_shares.items()}
-    churned = retained = 0
-    for is_churn, subs in cases:
-        churned += is_churn
-        retained += not is_churn
-        for key, ev in evidence.items():
-            flag = deteriorated(*subs.get(key, (None, None)))
-            if flag is None:
-                continue
-            if is_churn:
-                ev.churned_total += 1
-                ev.churned_deteriorated += flag
-            else:
-                ev.retained_total += 1
-                ev.retained_deteriorated += flag
-    suggestion = Suggestion(list(evidence.values()), churned, retained, minimum)
-    strengths = {key: max(ev.excess, 0.0) for key, ev in evidence.items()}
-    total = sum(strengths.values())
-    n = len(evidence)
-    floor = floor_fraction / n if n else 0.0
-    for key, ev in evidence.items():
-        ev.suggested_share = floor + (1 - n * floor) * strengths[key] / total if total > 0 else ev.current_share
-    suggestion.signals.sort(key=lambda ev: -ev.suggested_share)
-    return suggestion

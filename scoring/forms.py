@@ -19,6 +19,9 @@ class PeriodForm(forms.Form):
 
 
 class SuggestForm(PeriodForm):
-    """Create a draft with the suggested weights of a published version."""
+    """Create a draft with the suggested weights or thresholds of a version (thresholds:
+    a published version or a draft, which is then changed in place)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=[("weights", "weights"), ("thresholds", "thresholds")], required=False)
+    method = forms.ChoiceField(choices=[("", "default"), ("fitted", "fitted"), ("frequency", "frequency")], required=False)

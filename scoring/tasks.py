@@ -48,10 +48,15 @@ def recompute_range(first_pk: int, end_pk: int) -> dict:
     """Recompute the active accounts with first_pk ≤ id < end_pk, then evaluate their triggers."""
     from django.utils import timezone
 
+    from accounts.models import Account
     from playbooks.triggers import triggers_evaluate
+    from scoring.derived import derived_refresh
     from scoring.services import scores_recompute
     from scoring.writes import RecomputeResult
 
+    # The product's own relationship/support signals for this range, before it is scored.
+    active = Account.objects.filter(pk__gte=first_pk, pk__lt=end_pk, status=Account.Status.ACTIVE)
+    derived_refresh(account_ids=list(active.values_list("pk", flat=True)), now=timezone.now())
     result = scores_recompute(account_range=(first_pk, end_pk), now=timezone.now())
     size = settings.RECOMPUTE_CHUNK_SIZE
     totals: dict[str, int] = {"accounts": len(result.account_ids), "changes": len(result.changes)}

@@ -28,12 +28,12 @@ from scoring.backtest import (
     backtest_report,
     latest_within,
 )
-from scoring.backtest_rescore import (
+from scoring.backtest_rescore import ModelWeights, rescore_timeline
+from scoring.backtest_suggest import (
     SUGGEST_FROM_DAYS,
     SUGGEST_TO_DAYS,
-    ModelWeights,
     Suggestion,
-    rescore_timeline,
+    fit_weights,
     suggest_weights,
 )
 from scoring.models import CategoryWeight, ScoreModelVersion, ScoreSnapshot, SignalWeight, Tier
@@ -45,10 +45,12 @@ HISTORY_MARGIN_DAYS = 200
 
 
 def red_intervention_q() -> Q:
-    """A task that counts as a red intervention: done, and opened while the account was
-    red, or from a playbook for the red tier, or of high severity."""
+    """A task that counts as a red intervention (``scoring.measures``): done, and opened
+    while the account was red — the tier recorded on the task; a task that recorded no
+    tier counts when it came from the red playbook or was of high severity."""
     return Q(status=Task.Status.DONE, closed_at__isnull=False) & (
-        Q(opened_in_tier=Tier.RED) | Q(playbook__tier=Tier.RED) | Q(severity=Severity.HIGH)
+        Q(opened_in_tier=Tier.RED)
+        | (Q(opened_in_tier="") & (Q(playbook__tier=Tier.RED) | Q(severity=Severity.HIGH)))
     )
 
 
@@ -75,8 +77,12 @@ class Period:
 
     @classmethod
     def default(cls, now: datetime, start: date | None = None, end: date | None = None) -> Period:
+        """The chosen period, as of its end: a book replayed for a past year is judged with
+        what was known on its last day (snapshots up to then, red days given their full
+        horizon before it). Without an end: today; without a start: 365 days before the end."""
         today = timezone.localdate(now)
-        return cls(start=start or today - timedelta(days=DEFAULT_PERIOD_DAYS), end=end or today, as_of=today)
+        end = min(end, today) if end else today
+        return cls(start=start or end - timedelta(days=DEFAULT_PERIOD_DAYS), end=end, as_of=end)
 
 
 def _snapshots(version: ScoreModelVersion | None, period: Period, account_ids=None):
@@ -193,31 +199,47 @@ def backtest_run(
     return report
 
 
+def outcome_series(version: ScoreModelVersion, period: Period) -> dict[int, list[tuple[date, dict]]]:
+    """The component series of the model's accounts that have an outcome in the period
+    (what both suggestions read; load it once and pass it to both)."""
+    return component_series(version, period, account_ids={o.account_id for o in outcome_cases(period)})
+
+
 def weights_suggest(
-    *, version: ScoreModelVersion, now: datetime, start: date | None = None, end: date | None = None
+    *, version: ScoreModelVersion, now: datetime, start: date | None = None, end: date | None = None, series=None
 ) -> Suggestion:
     """Suggested weights for ``version``'s model from the outcomes in the period.
 
     For every churned (positive) and renewed/expanded (retained) account of the model,
     each signal's sub-score as of 90 days before the outcome is compared with its
     sub-score as of 14 days before: a drop of ≥ 10 points is a deterioration.
+    ``series``: ``outcome_series`` when already loaded.
     """
     period = Period.default(now, start, end)
     outcomes = [o for o in outcome_cases(period) if o.kind in (CHURNED, "renewed", "expanded")]
-    series = component_series(version, period, account_ids={o.account_id for o in outcomes})
-    cases = []
+    if series is None:
+        series = component_series(version, period, account_ids={o.account_id for o in outcomes})
+    cases, fit_cases = [], []
     for o in outcomes:
         rows = series.get(o.account_id)
         if not rows:
             continue
         before = _components_on(rows, o.date - timedelta(days=SUGGEST_FROM_DAYS))
         after = _components_on(rows, o.date - timedelta(days=SUGGEST_TO_DAYS))
+        if before is not None:
+            fit_cases.append((o.kind == CHURNED, before))
         if before is None or after is None:
             continue
         subs_before, subs_after = _sub_scores(before), _sub_scores(after)
         keys = subs_before.keys() | subs_after.keys()
         cases.append((o.kind == CHURNED, {k: (subs_before.get(k), subs_after.get(k)) for k in keys}))
-    return suggest_weights(cases, version_weights(version).shares())
+    weights = version_weights(version)
+    suggestion = suggest_weights(cases, weights.shares())
+    suggestion.fit = fit_weights(fit_cases, weights)
+    if suggestion.fit is not None:
+        for ev in suggestion.signals:
+            ev.fitted_share = suggestion.fit.shares.get(ev.key, 0.0)
+    return suggestion
 
 
 def _components_on(rows: list[tuple[date, dict]], when: date) -> dict | None:
@@ -232,9 +254,16 @@ def _sub_scores(components: dict) -> dict[str, float | None]:
 
 @transaction.atomic
 def draft_create_from_suggestion(
-    *, version: ScoreModelVersion, actor, now: datetime, start: date | None = None, end: date | None = None
+    *,
+    version: ScoreModelVersion,
+    actor,
+    now: datetime,
+    start: date | None = None,
+    end: date | None = None,
+    method: str | None = None,
 ) -> ScoreModelVersion:
-    """A new draft of ``version``'s model holding the suggested weights.
+    """A new draft of ``version``'s model holding the suggested weights (``method``:
+    "fitted" or "frequency"; default: the fitted ones when they exist).
 
     Shares become percentages: each signal's weight is its share × 100 and each
     category's weight the sum of its signals' shares × 100, so a signal's effective
@@ -244,12 +273,16 @@ def draft_create_from_suggestion(
     if not suggestion.enough:
         raise ValidationError(
             f"Too few outcomes to suggest weights ({suggestion.churned_cases} churned, "
-            f"{suggestion.retained_cases} retained; need {suggestion.minimum} of each)."
+            f"{suggestion.retained_cases} retained; need {suggestion.minimum} churned and "
+            f"{suggestion.minimum_retained} retained)."
         )
+    if method == "fitted" and suggestion.fit is None:
+        raise ValidationError("No fitted weights for this period: the frequency method is the only suggestion.")
+    method = method or suggestion.method
     weights = version_weights(version)
     draft = version_clone_as_draft(version=version, actor=actor)
     before = {"signals": weights.signal_weights, "categories": weights.category_weights}
-    shares = suggestion.shares()
+    shares = suggestion.shares(method)
     signal_rows = {row.signal.key: row for row in SignalWeight.objects.filter(version=draft).select_related("signal")}
     for key, row in signal_rows.items():
         row.weight = round(100 * shares.get(key, 0.0), 2)
@@ -264,12 +297,17 @@ def draft_create_from_suggestion(
         unique_fields=["version", "category"],
         update_fields=["weight"],
     )
+    period = Period.default(now, start, end)
+    held_out = (
+        f"; held-out AUC {suggestion.fit.cv_auc:.3f} vs {suggestion.fit.current_auc:.3f} today"
+        if method == "fitted" and suggestion.fit.cv_auc is not None and suggestion.fit.current_auc is not None else ""
+    )
     draft.notes = (
-        f"Suggested weights from the backtest of {version} on {timezone.localdate(now)} "
-        f"({suggestion.churned_cases} churned, {suggestion.retained_cases} retained accounts)."
+        f"Suggested weights ({method}) from the backtest of {version}, outcomes {period.start} – {period.end} "
+        f"({suggestion.churned_cases} churned, {suggestion.retained_cases} retained accounts{held_out})."
         + (f"\n{draft.notes}" if draft.notes else "")
     )
     draft.save(update_fields=["notes"])
     after = {"signals": {k: r.weight for k, r in signal_rows.items()}, "categories": categories}
-    audit_record(actor=actor, action="suggested_weights", obj=draft, before=before, after=after)
+    audit_record(actor=actor, action="suggested_weights", obj=draft, before=before, after=after | {"method": method})
     return draft

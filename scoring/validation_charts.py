@@ -101,3 +101,48 @@ def lead_time_histogram(lead: LeadTimes) -> SafeString:
     bars = [Bar(label, n, str(n)) for label, n in buckets] + [Bar("never red", lead.no_warning, str(lead.no_warning), muted=True)]
     top = max([n for _, n in buckets] + [lead.no_warning, 1])
     return bar_chart(bars, max_value=top, title="Days between turning red and churning", y_format=lambda v: f"{v:.0f}")
+
+
+def threshold_curve_chart(suggestion) -> SafeString:
+    """Recall and precision of "red at T−30" against the red cut-off, with the current and
+    the suggested cut-offs as vertical lines and the target recall as a dashed line."""
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    title = "Red cut-off: recall and precision 30 days before the outcome"
+
+    def x(cut: float) -> float:
+        return LEFT + plot_w * cut / 100
+
+    def y(v: float) -> float:
+        return TOP + plot_h - plot_h * v
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+    ]
+    for i in range(5):
+        v = i / 4
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e3e7ed"/>'
+            f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end" fill="#5f6b7a">{100 * v:.0f}%</text>'
+        )
+    for cut in range(0, 101, 10):
+        parts.append(f'<text x="{x(cut):.1f}" y="{HEIGHT - BOTTOM + 14}" font-size="10" text-anchor="middle">{cut}</text>')
+    parts.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" font-size="10" text-anchor="middle" '
+                 f'fill="#5f6b7a">red below this score</text>')
+    target = suggestion.target_recall
+    parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+                 f'stroke="#9aa5b1" stroke-dasharray="4 3"/><text x="{LEFT + 4}" y="{y(target) - 3:.1f}" font-size="10" '
+                 f'fill="#5f6b7a">target recall {100 * target:.0f}%</text>')
+    for name, colour in (("recall", "#c53030"), ("precision", "#2b6cb0")):
+        points = [(p.cutoff, getattr(p, name)) for p in suggestion.curve if getattr(p, name) is not None]
+        if points:
+            path = " ".join(f"{x(c):.1f},{y(v):.1f}" for c, v in points)
+            parts.append(f'<polyline class="{name}" fill="none" stroke="{colour}" stroke-width="2" points="{path}">'
+                         f"<title>{name}</title></polyline>")
+    for cut, label, dash in ((suggestion.current_red, "now", "2 2"), (suggestion.red, "suggested", "")):
+        parts.append(f'<line x1="{x(cut):.1f}" x2="{x(cut):.1f}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#1a202c" '
+                     f'stroke-dasharray="{dash}"/><text x="{x(cut) + 3:.1f}" y="{TOP + 10}" font-size="10">'
+                     f"{escape(label)} {cut:g}</text>")
+    parts.append(f'<text x="{WIDTH - RIGHT}" y="{TOP + plot_h - 4}" font-size="10" text-anchor="end">'
+                 f'<tspan fill="#c53030">— recall</tspan> <tspan fill="#2b6cb0">— precision</tspan></text></svg>')
+    return mark_safe("".join(parts))  # numbers only, and escaped labels

@@ -9,7 +9,7 @@ published, the effective tier follows after the hold days (at once on a rapid de
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from scoring.backtest_rescore import ModelWeights, contributions, rescore
 from scoring.engine import tier_for
@@ -41,8 +41,12 @@ def _responsible(components: dict, before: ModelWeights, after: ModelWeights, la
     return [{"key": k, "label": labels.get(k, k), "delta": round(d, 1)} for k, d in deltas]
 
 
-def preview_build(*, draft: ScoreModelVersion, now: datetime, with_backtest: bool = True) -> dict:
-    """Published vs draft on the accounts the draft's model scores today."""
+def preview_build(
+    *, draft: ScoreModelVersion, now: datetime, with_backtest: bool = True, start: date | None = None,
+    end: date | None = None,
+) -> dict:
+    """Published vs draft on the accounts the draft's model scores today; both backtests over
+    the chosen period, as of its end (``scoring.validation.Period``)."""
     published = draft.model.published_version()
     if published is not None and published.pk == draft.pk:
         published = None
@@ -99,14 +103,17 @@ def preview_build(*, draft: ScoreModelVersion, now: datetime, with_backtest: boo
         ],
         "changes": changes,
         "weights": weights,
-        "backtest": _backtests(draft, published, now) if with_backtest else {"published": None, "draft": None},
+        "backtest": _backtests(draft, published, now, start, end) if with_backtest else {"published": None, "draft": None},
     }
 
 
-def _backtests(draft: ScoreModelVersion, published: ScoreModelVersion | None, now: datetime) -> dict:
-    """Both versions' backtests on the same history, loaded once."""
-    series = component_series(draft, Period.default(now))
+def _backtests(
+    draft: ScoreModelVersion, published: ScoreModelVersion | None, now: datetime, start: date | None, end: date | None
+) -> dict:
+    """Both versions' backtests on the same history of the same period, loaded once."""
+    series = component_series(draft, Period.default(now, start, end))
+    period = {"start": start, "end": end}
     return {
-        "published": backtest_run(version=published, now=now, series=series) if published else None,
-        "draft": backtest_run(version=draft, now=now, series=series),
+        "published": backtest_run(version=published, now=now, series=series, **period) if published else None,
+        "draft": backtest_run(version=draft, now=now, series=series, **period),
     }

@@ -16,9 +16,16 @@ from healthscore.bounds import BadInput
 from scoring.backtest import EXPECTED_LABEL, MIN_COUNT
 from scoring.forms import PeriodForm, SuggestForm
 from scoring.models import ScoreModelVersion, SignalDefinition
-from scoring.validation import backtest_run, draft_create_from_suggestion, weights_suggest
-from scoring.validation_charts import lead_time_histogram, renewal_band_chart
+from scoring.validation import (
+    Period,
+    backtest_run,
+    draft_create_from_suggestion,
+    outcome_series,
+    weights_suggest,
+)
+from scoring.validation_charts import lead_time_histogram, renewal_band_chart, threshold_curve_chart
 from scoring.validation_preview import preview_build
+from scoring.validation_thresholds import draft_create_with_thresholds, thresholds_suggest
 from scoring.versions import version_publish
 
 READERS = (Role.MANAGER, Role.OPS)
@@ -45,6 +52,22 @@ def report_rows(report: dict) -> dict:
     }
 
 
+def _thresholds(version: ScoreModelVersion, now, start, end, series=None) -> dict:
+    """The threshold suggestion of a version, its curve and its renewal rows (current vs suggested)."""
+    thresholds = thresholds_suggest(version=version, now=now, start=start, end=end, series=series)
+    rows = [
+        (tier, thresholds.renewal_current[tier], thresholds.renewal_suggested[tier])
+        for tier in ("green", "yellow", "red")
+    ]
+    return {
+        "thresholds": thresholds,
+        "threshold_chart": threshold_curve_chart(thresholds),
+        "threshold_rows": rows,
+        "threshold_point": thresholds.point(thresholds.red),
+        "threshold_point_now": thresholds.point(thresholds.current_red),
+    }
+
+
 @require_GET
 @login_required
 def validation(request: HttpRequest) -> HttpResponse:
@@ -59,10 +82,13 @@ def validation(request: HttpRequest) -> HttpResponse:
     labels = dict(SignalDefinition.objects.values_list("key", "label"))
     suggestions = []
     for version in ScoreModelVersion.objects.filter(status=ScoreModelVersion.Status.PUBLISHED).select_related("model"):
-        suggestion = weights_suggest(version=version, now=now, start=start, end=end)
+        # One read of the outcome accounts' history serves both suggestions.
+        series = outcome_series(version, Period.default(now, start, end))
+        suggestion = weights_suggest(version=version, now=now, start=start, end=end, series=series)
         for ev in suggestion.signals:
             ev.label = labels.get(ev.key, ev.key)
-        suggestions.append({"version": version, "suggestion": suggestion})
+        suggestions.append({"version": version, "suggestion": suggestion,
+                            **_thresholds(version, now, start, end, series)})
     drafts = ScoreModelVersion.objects.filter(status=ScoreModelVersion.Status.DRAFT).select_related("model")
     context = {
         "form": form,
@@ -87,19 +113,27 @@ def suggest(request: HttpRequest) -> HttpResponse:
     _require(request, Role.OPS)
     form = SuggestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Could not read the request: " + "; ".join(form.errors.get("__all__", ["bad form"])))
+        messages.error(request, "Could not read the request: " + "; ".join(
+            f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
         return redirect("scoring:validation")
-    version = get_object_or_404(ScoreModelVersion, pk=form.cleaned_data["version"], status=ScoreModelVersion.Status.PUBLISHED)
+    data = form.cleaned_data
+    kind = data.get("kind") or "weights"
+    statuses = [ScoreModelVersion.Status.PUBLISHED] + ([ScoreModelVersion.Status.DRAFT] if kind == "thresholds" else [])
+    version = get_object_or_404(ScoreModelVersion, pk=data["version"], status__in=statuses)
+    period = {"start": data.get("start"), "end": data.get("end")}
     try:
-        draft = draft_create_from_suggestion(
-            version=version, actor=request.user, now=timezone.now(),
-            start=form.cleaned_data.get("start"), end=form.cleaned_data.get("end"),
-        )
+        if kind == "thresholds":
+            draft = draft_create_with_thresholds(version=version, actor=request.user, now=timezone.now(), **period)
+        else:
+            draft = draft_create_from_suggestion(
+                version=version, actor=request.user, now=timezone.now(), method=data.get("method") or None, **period
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("scoring:validation")
-    messages.success(request, f"Created {draft} with the suggested weights. Preview it before publishing.")
-    return redirect("scoring:preview", version_id=draft.pk)
+    messages.success(request, f"{draft} holds the suggested {kind}. Preview it before publishing.")
+    query = "&".join(f"{k}={v.isoformat()}" for k, v in period.items() if v)
+    return redirect(reverse("scoring:preview", args=[draft.pk]) + (f"?{query}" if query else ""))
 
 
 @require_GET
@@ -107,7 +141,11 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     _require(request, *READERS)
     draft = _draft(version_id)
-    data = preview_build(draft=draft, now=timezone.now())
+    form = PeriodForm(request.GET or None)
+    period = form.cleaned_data if form.is_valid() else {}
+    start, end = period.get("start"), period.get("end")
+    now = timezone.now()
+    data = preview_build(draft=draft, now=now, start=start, end=end)
     backtests = {
         key: (report, report_rows(report)) if report else None for key, report in data["backtest"].items()
     }
@@ -115,6 +153,10 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
         "preview": data,
         "backtests": backtests,
         "can_publish": has_role(request.user, Role.OPS),
+        "form": form,
+        "start": start,
+        "end": end,
+        "draft_thresholds": _thresholds(draft, now, start, end),
         "admin_url": reverse("admin:scoring_scoremodelversion_change", args=[draft.pk]),
     }
     return render(request, "scoring/preview.html", context)
@@ -132,3 +174,24 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
         return redirect("scoring:preview", version_id=draft.pk)
     messages.success(request, f"Published {draft.model} v{draft.number}; scores are being recomputed under it.")
     return redirect("scoring:validation")
+
+
+@require_GET
+@login_required
+def book(request: HttpRequest) -> HttpResponse:
+    """What is pulling the book down this week, and the expansion candidates (``scoring.book``)."""
+    from accounts.access import visible_accounts
+    from scoring.book import PULL_POINTS, expansion_candidates, pulling_down
+
+    _require(request, Role.CSM, Role.MANAGER, Role.OPS)
+    today = timezone.localdate()
+    accounts = visible_accounts(request.user)
+    try:
+        points = max(1.0, float(request.GET.get("points") or PULL_POINTS))
+    except ValueError:
+        points = PULL_POINTS
+    return render(request, "scoring/book.html", {
+        "pulls": pulling_down(accounts=accounts, today=today, min_points=points),
+        "candidates": expansion_candidates(accounts=accounts, today=today),
+        "points": points,
+    })

@@ -158,5 +158,8 @@ def support_signals_refresh(*, account_ids: list[int], now: dt.datetime) -> int:
     Observation.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["idempotency_key"], update_fields=["value", "observed_at"]
     )
+    from scoring.derived import derived_refresh  # resolution time, 90-day escalations, CSAT trend
+
+    derived_refresh(account_ids=account_ids, now=now, relationship=False)
     recompute_enqueue(account_ids)
     return len(rows)

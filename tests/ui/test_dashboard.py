@@ -43,10 +43,12 @@ def world(alice, bob, team, make_score, make_task, scoring_setup):
     make_task(b, assignee=alice, due_in_hours=20)
     make_task(c, assignee=bob, due_in_hours=20)
     make_task(d, assignee=None, due_in_hours=20)
-    # Interventions on red accounts: A recovered 30 days after, D never did, B's 60 days are still running.
+    # Interventions on red accounts (stayed = not churned, not red 60 days after completion): A was
+    # yellow on day 60 (its latest snapshot by then, 2 days earlier), D still red, B's 60 days are running.
     make_task(a, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=70))
-    ScoreSnapshot.objects.create(account=a, date=today - dt.timedelta(days=40), score=55, raw_tier="yellow", tier="yellow", model_version=v)
+    ScoreSnapshot.objects.create(account=a, date=today - dt.timedelta(days=12), score=55, raw_tier="yellow", tier="yellow", model_version=v)
     make_task(d, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now - dt.timedelta(days=80))
+    ScoreSnapshot.objects.create(account=d, date=today - dt.timedelta(days=21), score=30, raw_tier="red", tier="red", model_version=v)
     # B's intervention closed just now, after every snapshot: whatever the date (even on a month's first
     # day, when last month's end is yesterday), its 60 days are still running.
     make_task(b, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now)
@@ -84,10 +86,18 @@ def test_it_lists_this_weeks_tier_changes_only(manager, world):
     assert [c.summary for c in changes] == ["−25: logins −25"]
 
 
-def test_it_measures_the_share_of_treated_red_accounts_that_recovered_in_60_days(manager, world):
+def test_it_measures_the_share_of_intervened_red_accounts_that_stayed(manager, world):
     assert dashboard_data(user=manager, now=timezone.now())["outcome"] == {
-        "treated": 2, "recovered": 1, "pending": 1, "share": 0.5,
+        "treated": 2, "recovered": 1, "stayed": 1, "pending": 1, "no_evidence": 0, "share": 0.5,
     }
+
+
+def test_a_churn_within_60_days_of_the_intervention_is_not_a_stay(manager, world):
+    from accounts.models import Outcome
+
+    Outcome.objects.create(account=world["a"], kind="churned", date=timezone.localdate() - dt.timedelta(days=30))
+    outcome = dashboard_data(user=manager, now=timezone.now())["outcome"]
+    assert (outcome["stayed"], outcome["treated"]) == (0, 2)
 
 
 def test_it_renders_the_page_with_svg_bars(client, manager, world):
@@ -96,7 +106,7 @@ def test_it_renders_the_page_with_svg_bars(client, manager, world):
     html = response.content.decode()
     assert response.status_code == 200
     assert "−25: logins −25" in html and "old news" not in html
-    assert "1 of 2 red accounts recovered in 60 d" in html
+    assert "1 of 2 intervened red accounts stayed (60 d)" in html
     start = html.index('<svg class="chart bars"')
     svg = ET.fromstring(html[start:html.index("</svg>", start) + 6])
     shares = [float(r.get("data-share")) for r in svg.findall(f"{SVG}rect") if r.get("class") == "bar bar-red"]

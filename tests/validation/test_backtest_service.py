@@ -52,8 +52,9 @@ def test_it_feeds_the_report_from_snapshots_outcomes_and_done_red_tasks(mini):
     assert (p90["all"].numerator, p90["all"].denominator) == (3, 6)
     assert (p90["intervened"].numerator, p90["intervened"].denominator) == (1, 3)
     assert (p90["not_intervened"].numerator, p90["not_intervened"].denominator) == (2, 3)
-    # Intervention success: 0, 3, 4 were red when the task opened; the next snapshot (80 days
-    # after the red day, 75 after closing) is outside the 60-day window → 0 of 3.
-    assert (report["intervention_success"].numerator, report["intervention_success"].denominator) == (0, 3)
+    # Intervention success (stayed = not churned, not red 60 days after completion): 0 churned
+    # 25 days after its task → lost; 3 and 4 have no snapshot within a week of day 60 (the next
+    # one is 75 days after closing) → no evidence, left out → 0 of 1.
+    assert (report["intervention_success"].numerator, report["intervention_success"].denominator) == (0, 1)
     # Lead time: 30 days for each of the 3 churned accounts (too few for quartiles).
     assert report["lead_time"].days == [30, 30, 30]

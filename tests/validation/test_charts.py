@@ -17,9 +17,10 @@ def test_it_draws_a_bar_only_for_bands_with_enough_outcomes():
 
 def test_it_draws_the_lead_time_histogram_with_the_never_red_bar():
     svg = str(lead_time_histogram(LeadTimes(days=[10, 30, 50, 100, 120], churned=6, no_warning=1)))
-    assert svg.count("<rect") == 7  # six buckets and "never red"
+    assert svg.count("<rect") == 6  # five buckets (lead time never exceeds 180 days) and "never red"
     # The plot is 166 px high; the 91–180 bucket holds the most (2): full height; 1 → half.
     assert svg.count('height="166.0"') == 1
     assert svg.count('height="83.0"') == 4  # 0–14, 15–30, 31–60, never red
-    assert svg.count('height="0.0"') == 2  # 61–90 and > 180
+    assert svg.count('height="0.0"') == 1  # 61–90
+    assert "> 180" not in svg
     assert "never red" in svg

@@ -25,11 +25,12 @@ def test_it_creates_a_draft_holding_the_suggested_weights_in_one_click(client, o
     assert response.status_code == 302
     assert response["Location"] == reverse("scoring:preview", args=[draft.pk])
     assert draft.number == 2 and draft.model == history.version.model
-    # Suggested shares x = 1/12 + 0.75, y = z = 1/12 (see test_suggested_weights), as percentages.
+    # No fitted weights (identical sub-scores 90 days before); frequency shares x = 1, y = z = 0
+    # (see test_suggested_weights), as percentages.
     signal_weights = dict(SignalWeight.objects.filter(version=draft).values_list("signal__key", "weight"))
-    assert signal_weights == {"x": 83.33, "y": 8.33, "z": 8.33}
+    assert signal_weights == {"x": 100.0, "y": 0.0, "z": 0.0}
     category_weights = dict(CategoryWeight.objects.filter(version=draft).values_list("category", "weight"))
-    assert category_weights == {"usage": 83.33, "support": 8.33, "relationship": 8.33}
+    assert category_weights == {"usage": 100.0, "support": 0.0, "relationship": 0.0}
     # The published version is untouched.
     assert dict(SignalWeight.objects.filter(version=history.version).values_list("signal__key", "weight")) == {
         "x": 1, "y": 1, "z": 1
@@ -43,8 +44,7 @@ def test_it_shows_the_draft_effective_shares_in_the_preview(client, ops, history
     client.post(reverse("scoring:suggest"), {"version": history.version.pk})
     draft = ScoreModelVersion.objects.get(status="draft")
     weights = {w["key"]: w["draft"] for w in preview_build(draft=draft, now=timezone.now())["weights"]}
-    assert weights == {"x": pytest.approx(0.8333, abs=1e-4), "y": pytest.approx(0.0833, abs=1e-4),
-                       "z": pytest.approx(0.0833, abs=1e-4)}
+    assert weights == {"x": pytest.approx(1.0), "y": 0.0, "z": 0.0}
 
 
 def test_it_refuses_a_draft_when_outcomes_are_too_few(client, ops, mini):

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 from scoring.backtest import report_as_json
 from scoring.models import ScoreModelVersion
 from scoring.validation import backtest_run, weights_suggest
+from scoring.validation_thresholds import thresholds_suggest
 
 
 def _date(value: str | None):
@@ -33,8 +34,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--model-version", type=int, help="Re-score the history with this model version (id).")
-        parser.add_argument("--start", help="First outcome date (default: 365 days ago).")
-        parser.add_argument("--end", help="Last outcome date (default: today).")
+        parser.add_argument("--start", help="First outcome date (default: 365 days before the end).")
+        parser.add_argument("--end", help="Last outcome date, and the as-of date of the history (default: today).")
         parser.add_argument("--json", action="store_true", help="Print JSON for machines.")
 
     def handle(self, *args, **options):
@@ -56,12 +57,18 @@ class Command(BaseCommand):
     @staticmethod
     def _suggestion(version, now, start, end) -> dict:
         suggestion = weights_suggest(version=version, now=now, start=start, end=end)
+        thresholds = thresholds_suggest(version=version, now=now, start=start, end=end)
         return {
             "version": {"id": version.pk, "label": str(version)},
             "enough": suggestion.enough,
+            "minimum_churned": suggestion.minimum,
+            "minimum_retained": suggestion.minimum_retained,
             "churned_cases": suggestion.churned_cases,
             "retained_cases": suggestion.retained_cases,
+            "method": suggestion.method,
+            "fitted": None if suggestion.fit is None else suggestion.fit.as_dict(),
             "signals": [ev.as_dict() for ev in suggestion.signals],
+            "thresholds": thresholds.as_dict(),
         }
 
     def _print(self, r: dict) -> None:
@@ -95,7 +102,15 @@ class Command(BaseCommand):
         for s in r["suggested_weights"]:
             out(f"Suggested weights for {s['version']['label']} ({s['churned_cases']} churned, "
                 f"{s['retained_cases']} retained{'' if s['enough'] else ', too few to apply'}):")
+            fit = s["fitted"]
+            if fit:
+                out(f"  fitted: held-out AUC {fit['cv_auc']} ({fit['folds']}-fold) vs {fit['current_auc']} for the current weights")
             for ev in s["signals"]:
+                fitted = "" if ev["fitted_share"] is None else f"  fitted {100 * ev['fitted_share']:5.1f}%"
                 out(f"  {ev['key']:<24} {ev['churned_deteriorated']:>3}/{ev['churned_total']:<3} vs "
                     f"{ev['retained_deteriorated']:>3}/{ev['retained_total']:<3} {100 * ev['excess']:+4.0f} pts lift {ev['lift']:5.2f}  "
-                    f"{100 * ev['current_share']:5.1f}% → {100 * ev['suggested_share']:5.1f}%")
+                    f"{100 * ev['current_share']:5.1f}% → {100 * ev['suggested_share']:5.1f}%{fitted}")
+            t = s["thresholds"]
+            out(f"  thresholds: red below {t['current']['red_below']:g} → {t['suggested']['red_below']:g}, green from "
+                f"{t['current']['green_from']:g} → {t['suggested']['green_from']:g} "
+                f"({t['churned']} churned of {t['cases']}{'' if t['enough'] else ', too few to apply'})")

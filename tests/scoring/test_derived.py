@@ -1,0 +1,72 @@
+"""Relationship and support signals derived from contacts and tickets (scoring.derived)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Contact
+from scoring.derived import derived_refresh, derived_signals_create
+from scoring.models import Observation
+from support.models import Ticket
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _values(account) -> dict[str, float]:
+    return dict(Observation.objects.filter(account=account, source="derived").values_list("signal__key", "value"))
+
+
+def _contact(account, name, role="user", since=None, left=None):
+    return Contact.objects.create(account=account, name=name, role=role, in_role_since=since, left_at=left)
+
+
+def test_a_champion_leaving_with_no_successor_within_14_days_drops_champion_coverage():
+    derived_signals_create()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    gone, replaced, recent, none = (AccountFactory(name=n) for n in ("gone", "replaced", "recent", "no contacts"))
+    _contact(gone, "Ann", "champion", left=today - dt.timedelta(days=20))
+    _contact(gone, "Bob")
+    _contact(replaced, "Cy", "champion", left=today - dt.timedelta(days=20))
+    _contact(replaced, "Di", "champion", since=today - dt.timedelta(days=10))
+    _contact(replaced, "Ed", "executive_sponsor")
+    _contact(recent, "Fay", "champion", left=today - dt.timedelta(days=3))  # grace period still running
+
+    derived_refresh(account_ids=[gone.pk, replaced.pk, recent.pk, none.pk], now=now)
+
+    assert _values(gone) == {"champion_coverage": 0.0, "engaged_contacts": 1.0}
+    assert _values(replaced) == {"champion_coverage": 1.0, "engaged_contacts": 2.0}
+    assert _values(recent)["champion_coverage"] == 1.0
+    assert _values(none) == {}  # no contacts: no value (the signal is excluded, not zero)
+
+
+def test_ticket_resolution_escalations_and_csat_trend_over_90_days():
+    derived_signals_create()
+    now = timezone.now()
+    account = AccountFactory()
+
+    def ticket(n, opened_days_ago, solved_after=None, escalated=False, csat=None):
+        opened = now - dt.timedelta(days=opened_days_ago)
+        solved = opened + dt.timedelta(days=solved_after) if solved_after is not None else None
+        Ticket.objects.create(account=account, external_id=str(n), opened_at=opened, updated_at=solved or opened,
+                              solved_at=solved, status="solved" if solved else "open", escalated=escalated, csat=csat)
+
+    ticket(1, 30, solved_after=2, csat=60)
+    ticket(2, 20, solved_after=4, escalated=True, csat=70)
+    ticket(3, 10, escalated=True)
+    ticket(4, 150, solved_after=1, escalated=True, csat=90)  # the 90 days before: CSAT baseline only
+
+    derived_refresh(account_ids=[account.pk], now=now, relationship=False)
+
+    assert _values(account) == {
+        "ticket_resolution_days": pytest.approx(3.0),
+        "escalations_90d": 2.0,
+        "csat_trend": pytest.approx(65 - 90),
+    }
+    # A second refresh the same day updates in place.
+    derived_refresh(account_ids=[account.pk], now=now + dt.timedelta(minutes=5), relationship=False)
+    assert Observation.objects.filter(account=account, source="derived").count() == 3
