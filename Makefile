@@ -17,7 +17,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+# Test-only JavaScript (axe-core for the accessibility sweep in tests/browser), pinned by package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 demo: export DEBUG = true
 demo: $(VENV)/.installed
@@ -35,7 +41,7 @@ demo: $(VENV)/.installed
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
 	  wait
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.package-lock.json
 	@echo "Running the suite on $${DATABASE_URL:+PostgreSQL ($$DATABASE_URL)}$${DATABASE_URL:-SQLite}"
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

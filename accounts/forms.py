@@ -61,3 +61,12 @@ class OverrideForm(forms.Form):
     value = forms.FloatField(help_text="Cap: the highest score allowed. Penalty: points subtracted.")
     expires = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Expires on", validators=DATE_BOUNDS)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Add a note", max_length=5000)
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=60, label="Save these filters as")
+    query = forms.CharField(required=False, max_length=1000)

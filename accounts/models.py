@@ -148,3 +148,41 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.get_kind_display()} {self.date}"
+
+
+class AccountNote(models.Model):
+    """A CSM's note on an account, shown in its timeline with scores, tasks, tickets and outcomes."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["account", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.account} by {self.author}"
+
+
+class SavedView(models.Model):
+    """A person's named filter set for a list page (queue, portfolio, tickets): its query string."""
+
+    class Page(models.TextChoices):
+        QUEUE = "queue", "Queue"
+        PORTFOLIO = "portfolio", "Portfolio"
+        TICKETS = "tickets", "Tickets"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    page = models.CharField(max_length=20, choices=Page.choices)
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["page", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "page", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.get_page_display()}: {self.name}"

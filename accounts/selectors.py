@@ -107,7 +107,7 @@ def account_detail(*, account: Account, now: dt.datetime) -> dict:
     components = (score.components if score else None) or {}
     signals = sorted(components.get("signals") or [], key=lambda s: -(s.get("points_lost") or 0))
     tasks = list(
-        Task.objects.filter(account=account).select_related("playbook", "assignee", "closed_by").order_by("-created_at")[:60]
+        Task.objects.filter(account=account).select_related("playbook", "step", "assignee", "closed_by").order_by("-created_at")[:60]
     )
     live = [t for t in tasks if t.status in Task.ACTIVE_STATUSES]
     past = [t for t in tasks if t.status not in Task.ACTIVE_STATUSES]

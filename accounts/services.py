@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.models import Account, AccountDomain, Contact, Outcome
+from accounts.models import Account, AccountDomain, AccountNote, Contact, Outcome, SavedView
 from scoring.models import Segment
 from scoring.tasks import recompute_enqueue
 
@@ -135,3 +135,35 @@ def outcome_record(
         account=account, kind=kind, date=date, defaults={"arr_change": arr_change, "note": note}
     )
     return outcome, created
+
+
+NOTE_MAX = 5000
+
+
+def account_note_add(*, account: Account, author, body: str) -> AccountNote:
+    """Add a note to an account's timeline; refuses an empty or over-long note (keyed by field)."""
+    from django.core.exceptions import ValidationError
+
+    text = body.strip()
+    if not text:
+        raise ValidationError({"body": "Write the note first."})
+    if len(text) > NOTE_MAX:
+        raise ValidationError({"body": f"A note holds at most {NOTE_MAX} characters; this one has {len(text)}."})
+    return AccountNote.objects.create(account=account, author=author, body=text)
+
+
+def saved_view_save(*, user, page: str, name: str, query: str) -> SavedView:
+    """Save (or overwrite, by name) the person's filters of a list page."""
+    from django.core.exceptions import ValidationError
+
+    name = name.strip()
+    if page not in SavedView.Page.values:
+        raise ValidationError({"page": "Unknown page."})
+    if not name:
+        raise ValidationError({"name": "Name the view."})
+    if len(name) > 60:
+        raise ValidationError({"name": "A view's name has at most 60 characters."})
+    if len(query) > 1000:
+        raise ValidationError({"query": "These filters are too long to save."})
+    view, _ = SavedView.objects.update_or_create(user=user, page=page, name=name, defaults={"query": query.lstrip("?")})
+    return view

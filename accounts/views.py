@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.access import can_act_on_account, get_account_for_user
-from accounts.forms import OverrideForm, PortfolioFilterForm
+from accounts.access import can_act_on_account, get_account_for_user, visible_accounts
+from accounts.exports import csv_response
+from accounts.forms import NoteForm, OverrideForm, PortfolioFilterForm, SavedViewForm
+from accounts.models import SavedView
 from accounts.roles import roles_of
 from accounts.selectors import account_detail, filter_query, page_by_ids, portfolio_accounts
+from accounts.services import account_note_add, saved_view_save
+from accounts.timeline import account_timeline
 from healthscore.bounds import BadInput
 from healthscore.views import partial_template, push_clean_url
 from scoring.charts import history_chart
+from scoring.models import Override
 from scoring.overrides import override_create
 
 PAGE_SIZE = 50
@@ -47,8 +53,105 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "sort": filters.get("sort") or "score",
         "now": now,
     }
+    context["saved_views"] = saved_views_of(request.user, SavedView.Page.PORTFOLIO)
     response = render(request, partial_template(request, "accounts/portfolio.html", "results"), context)
     return push_clean_url(request, response, "portfolio-results")
+
+
+def saved_views_of(user, page: str) -> list[SavedView]:
+    return list(SavedView.objects.filter(user=user, page=page).order_by("name"))
+
+
+@login_required
+@require_GET
+def portfolio_export(request: HttpRequest) -> HttpResponse:
+    """The portfolio as CSV: every account the filters select (all pages), in the table's order."""
+    _require_role(request)
+    today = timezone.localdate()
+    filters = PortfolioFilterForm(request.GET).values()
+    accounts = portfolio_accounts(user=request.user, filters=filters, today=today)
+    header = ["external_id", "name", "score", "tier", "trend", "delta_30", "segment", "owner", "arr", "renewal_date",
+              "status", "top_reason"]
+
+    def rows():
+        for a in accounts.iterator(chunk_size=2000):
+            score = getattr(a, "score", None)
+            owner = (a.owner.get_full_name() or a.owner.username) if a.owner else ""
+            reasons = ((score.components or {}).get("top_reasons") or [""])[0] if score else ""
+            yield [a.external_id, a.name, f"{score.score:.1f}" if score else "", score.tier if score else "",
+                   score.trend if score else "", f"{score.delta_30:.1f}" if score and score.delta_30 is not None else "",
+                   a.segment.name if a.segment else "", owner, a.arr, a.renewal_date or "", a.status, reasons]
+
+    return csv_response(filename=f"portfolio-{today.isoformat()}.csv", header=header, rows=rows())
+
+
+@login_required
+@require_POST
+def saved_view_new(request: HttpRequest) -> HttpResponse:
+    """Save the current filters of a list page under a name; back to that page with them."""
+    _require_role(request)
+    form = SavedViewForm(request.POST)
+    targets = {"queue": "playbooks:queue", "portfolio": "accounts:portfolio", "tickets": "support:tickets"}
+    page = request.POST.get("page", "")
+    target = reverse(targets.get(page, "accounts:portfolio"))
+    if form.is_valid():
+        try:
+            view = saved_view_save(user=request.user, page=page, name=form.cleaned_data["name"],
+                                   query=form.cleaned_data["query"])
+        except ValidationError as error:
+            messages.error(request, "; ".join(m for ms in error.message_dict.values() for m in ms))
+        else:
+            messages.success(request, f"Saved the view “{view.name}”.")
+            return redirect(f"{target}?{view.query}" if view.query else target)
+    else:
+        messages.error(request, "; ".join(" ".join(e) for e in form.errors.values()))
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk, user=request.user)
+    view.delete()
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    targets = {"queue": "playbooks:queue", "portfolio": "accounts:portfolio", "tickets": "support:tickets"}
+    return redirect(targets[view.page])
+
+
+@login_required
+def timeline(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The account's story in one stream, and a note form for those who may act on it."""
+    _require_role(request)
+    account = get_account_for_user(request.user, external_id)
+    can_act = can_act_on_account(request.user, account)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST":
+        if not can_act:
+            raise PermissionDenied("You cannot add notes to this account.")
+        if form.is_valid():
+            try:
+                account_note_add(account=account, author=request.user, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("accounts:timeline", external_id=account.external_id)
+    status = 422 if form.errors else 200
+    context = {"account": account, "entries": account_timeline(account=account), "note_form": form, "can_act": can_act}
+    return render(request, "accounts/timeline.html", context, status=status)
+
+
+@login_required
+@require_GET
+def overrides(request: HttpRequest) -> HttpResponse:
+    """Every active flag on the accounts the person can see: what is holding scores down, until when."""
+    _require_role(request)
+    now = timezone.now()
+    active = (
+        Override.objects.filter(account__in=visible_accounts(request.user), revoked_at__isnull=True, expires_at__gt=now)
+        .select_related("account", "account__score", "created_by")
+        .order_by("expires_at", "pk")
+    )
+    return render(request, "accounts/overrides.html", {"overrides": list(active[:500]), "now": now})
 
 
 def _detail_context(request: HttpRequest, account, override_form: OverrideForm | None = None) -> dict:

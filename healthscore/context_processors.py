@@ -21,6 +21,8 @@ def _nav_links(roles: frozenset, is_ops: bool) -> list[dict]:
         wanted.append(("scoring:book", "Book", "book"))
     if roles:
         wanted.append(("support:tickets", "Tickets", "tickets"))
+    if roles & {Role.CSM, Role.MANAGER, Role.OPS}:
+        wanted.append(("accounts:overrides", "Flags", "overrides"))
     if roles & {Role.MANAGER, Role.OPS}:
         wanted.append(("scoring:validation", "Validation", "validation"))
     if is_ops:
@@ -49,6 +51,7 @@ def navigation(request: HttpRequest) -> dict:
         section = {
             "playbooks:queue": "queue", "playbooks:dashboard": "dashboard", "accounts:portfolio": "portfolio",
             "accounts:detail": "portfolio", "support:tickets": "tickets", "scoring:validation": "validation",
+            "accounts:overrides": "overrides", "accounts:timeline": "portfolio",
         }.get(match.view_name, "")
     return {
         "user_roles": roles,

@@ -180,6 +180,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 USE_I18N = True
+# Our own date formats (healthscore/formats/en): one format across the workspace and the admin.
+FORMAT_MODULE_PATH = ["healthscore.formats"]
 USE_TZ = True
 
 # --- Static ---------------------------------------------------------------

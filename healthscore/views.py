@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -33,9 +34,13 @@ def push_clean_url(request: HttpRequest, response: HttpResponse, results_id: str
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each person to where they work: CSMs to their queue, managers to the dashboard."""
+    """Send each person to where they work: the admin user to the admin, CSMs to their queue,
+    managers to the dashboard, support agents to the tickets."""
     roles = roles_of(request.user)
     candidates = []
+    # A superuser's roles include manager (accounts.roles), but their job is the admin.
+    if request.user.is_superuser and not request.user.groups.filter(name__in=[Role.CSM.value, Role.MANAGER.value]).exists():
+        candidates.append("admin:index")
     if Role.SUPPORT in roles and not (roles & {Role.CSM, Role.MANAGER, Role.OPS}):
         candidates.append("support:tickets")
     if Role.MANAGER in roles:
@@ -46,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         candidates.append("admin:index")
     if candidates:
         return redirect(candidates[0])
-    return HttpResponse("Your user has no Healthscore role yet; ask an admin to add you to a group.", status=403)
+    raise PermissionDenied("Your user has no Healthscore role yet; ask an admin to add you to a group.")
 
 
 @require_GET

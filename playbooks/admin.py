@@ -6,6 +6,11 @@ from playbooks import rules
 from playbooks.models import Notification, Playbook, PlaybookStep, RuleCondition, Task
 from scoring.audit import AuditedAdminMixin
 
+# The admin reads like the product (templates/admin/base_site.html carries the same name).
+admin.site.site_header = "Healthscore administration"
+admin.site.site_title = "Healthscore administration"
+admin.site.index_title = "Scoring, playbooks and people"
+
 
 class PlaybookStepFormSet(forms.BaseInlineFormSet):
     """Refuses a red playbook whose first step is due later than 24 hours."""

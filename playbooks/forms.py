@@ -12,6 +12,7 @@ DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue"), ("today", "Due today"),
 
 class QueueFilterForm(forms.Form):
     who = forms.CharField(required=False)
+    view = forms.ChoiceField(required=False, choices=[("", "To do"), ("snoozed", "Snoozed")], label="Show")
     tier = forms.ChoiceField(required=False, choices=[("", "All tiers"), *Tier.choices])
     playbook = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     due = forms.ChoiceField(required=False, choices=DUE_CHOICES)
@@ -26,7 +27,7 @@ class QueueFilterForm(forms.Form):
     def values(self) -> dict:
         """The cleaned filters, or no filters at all when the query string is malformed."""
         if not self.is_valid():
-            return {"who": "", "tier": "", "playbook": None, "due": "", "q": ""}
+            return {"who": "", "view": "", "tier": "", "playbook": None, "due": "", "q": ""}
         return self.cleaned_data
 
 
@@ -49,13 +50,20 @@ class ReassignForm(forms.Form):
     )
 
 
+class CheckForm(forms.Form):
+    item = forms.IntegerField(min_value=0, error_messages={"required": "Say which checklist item."})
+    done = forms.BooleanField(required=False)
+
+
 class BulkForm(forms.Form):
-    ACTIONS = [("complete", "Complete"), ("snooze", "Snooze")]
+    ACTIONS = [("complete", "Complete"), ("snooze", "Snooze"), ("reassign", "Reassign"), ("dismiss", "Dismiss")]
 
     action = forms.ChoiceField(choices=ACTIONS)
     task = forms.TypedMultipleChoiceField(coerce=int, required=True, error_messages={"required": "Select some tasks first."})
     note = forms.CharField(required=False)
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    assignee = forms.IntegerField(required=False, error_messages={"invalid": "Choose a person from the list."})
+    reason = forms.CharField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

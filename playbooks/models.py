@@ -61,7 +61,11 @@ class PlaybookStep(models.Model):
     playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveIntegerField(default=1)
     title = models.CharField(max_length=200)
-    instructions = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, help_text="What to do and why, shown with the task in the queue.")
+    checklist = models.TextField(
+        blank=True,
+        help_text="One item per line; the CSM ticks them off on the task. Empty: the instructions' sentences.",
+    )
     due_offset_hours = models.PositiveIntegerField(default=72, help_text="Due this many hours after the trigger.")
     assignee_role = models.CharField(max_length=10, choices=AssigneeRole.choices, default=AssigneeRole.OWNER)
 
@@ -71,6 +75,16 @@ class PlaybookStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.playbook}: {self.order}. {self.title}"
+
+    def checklist_items(self) -> list[str]:
+        """The step's checklist: its own lines, or else its instructions cut into sentences and clauses,
+        or else one item naming the step, so every task has something to tick off."""
+        lines = [line.strip().lstrip("-*•[] ").strip() for line in self.checklist.splitlines()]
+        items = [line for line in lines if line]
+        if not items:
+            text = self.instructions.replace(";", ".").replace("?", "?.")
+            items = [part.strip() for part in text.split(".") if part.strip()]
+        return [item[0].upper() + item[1:] for item in items] or [self.title]
 
 
 class RuleCondition(models.Model):
@@ -157,7 +171,10 @@ class Task(models.Model):
     priority = models.FloatField(default=0, help_text="Higher first; from severity, due date, ARR, renewal.")
     due_at = models.DateTimeField()
     snoozed_until = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When work began: the first checklist tick, else completion."
+    )
+    checklist_done = models.JSONField(default=list, blank=True, help_text="The checklist items ticked off.")
     outcome_note = models.TextField(blank=True)
     dismiss_reason = models.TextField(blank=True)
     opened_by_change = models.ForeignKey(

@@ -19,6 +19,7 @@ from playbooks.models import SEVERITY_RANK, Task
 User = get_user_model()
 
 UNASSIGNED = "unassigned"
+SNOOZED = "snoozed"
 
 
 def live_tasks_q(now: dt.datetime) -> Q:
@@ -81,14 +82,20 @@ def queue_tasks(
     playbook: int | None = None,
     due: str = "",
     search: str = "",
+    view: str = "",
 ) -> QuerySet[Task]:
-    """Live tasks of the scope, filtered, in work order.
+    """Live tasks of the scope, filtered, in work order; ``view="snoozed"``: the snoozed ones instead
+    (still asleep), so a CSM can see what they put off and wake it early.
 
     Order: severity, overdue first, then due day, then the bigger ARR, then the
     nearer renewal, then the exact due time. One query with the account, its score and the playbook joined.
     """
     start, tomorrow = day_bounds(now)
-    qs = Task.objects.filter(scope.q).filter(live_tasks_q(now))
+    qs = Task.objects.filter(scope.q)
+    if view == SNOOZED:
+        qs = qs.filter(status=Task.Status.SNOOZED, snoozed_until__gt=now)
+    else:
+        qs = qs.filter(live_tasks_q(now))
     if tier:
         qs = qs.filter(account__score__tier=tier)
     if playbook:
@@ -110,7 +117,7 @@ def queue_tasks(
     )
     overdue = Case(When(due_at__lt=now, then=Value(1)), default=Value(0), output_field=IntegerField())
     return (
-        qs.select_related("account", "account__score", "account__owner", "playbook", "assignee")
+        qs.select_related("account", "account__score", "account__owner", "playbook", "step", "assignee")
         .annotate(severity_rank=severity_rank, is_overdue=overdue)
         .order_by(
             "-severity_rank",
@@ -160,7 +167,8 @@ def task_for_action(user, pk: int) -> Task:
     if not can_work_queue(user):
         raise PermissionDenied("Only CSMs and their managers work tasks.")
     task = get_object_or_404(
-        Task.objects.select_related("account", "account__team", "account__owner", "team", "assignee"),
+        Task.objects.select_related("account", "account__team", "account__owner", "account__score", "team", "assignee",
+                                    "playbook", "step"),
         pk=pk,
         account__in=visible_accounts(user),
     )

@@ -7,7 +7,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from accounts.models import Account
 from playbooks.models import Playbook, PlaybookStep, Severity, Task
@@ -157,6 +158,11 @@ def tasks_open_for(*, enrolments: Iterable[Enrolment], now: dt.datetime) -> list
 
 # --- Auto-close on recovery ---------------------------------------------------------
 
+def _day(day: dt.date) -> str:
+    """The workspace's one date format ("4 Dec 2026"), for notes written into tasks."""
+    return f"{day.day} {day:%b %Y}"
+
+
 AUTO_CLOSE_NOTE = "Auto-closed: the account recovered from {from_tier} to {to_tier} on {date} (score {score:.1f})."
 STARTED_NOTE = (
     "The account recovered from {from_tier} to {to_tier} on {date} (score {score:.1f}); "
@@ -183,7 +189,7 @@ def tasks_close_recovered(*, scores: Iterable[AccountScore], now: dt.datetime) -
         score = by_account[task.account_id]
         if TIER_RANK.get(score.tier, -1) <= TIER_RANK.get(task.opened_in_tier, 99):
             continue
-        words = dict(from_tier=task.opened_in_tier, to_tier=score.tier, date=now.date().isoformat(), score=score.score)
+        words = dict(from_tier=task.opened_in_tier, to_tier=score.tier, date=_day(timezone.localdate(now)), score=score.score)
         if task.started_at is None:
             task.status = Task.Status.DONE
             task.closed_at = now
@@ -203,3 +209,93 @@ def tasks_close_recovered(*, scores: Iterable[AccountScore], now: dt.datetime) -
     if to_annotate:
         Task.objects.bulk_update(to_annotate, ["outcome_note", "updated_at"])
     return {"closed": len(to_close), "annotated": len(to_annotate)}
+
+
+# --- Superseded tasks -----------------------------------------------------------------
+# A task applies while its playbook still describes the account. Two rules, both read from the
+# playbook's trigger rather than from any one playbook:
+#
+# 1. Tier playbooks ("entered a tier") apply while the account is in that tier. When it drops below
+#    (yellow → red) the yellow check-in is superseded by the red plan; when it drops out of green the
+#    expansion task no longer applies. Moves up are the recovery rule above (tasks_close_recovered).
+#    A playbook switched off (inactive) no longer applies to anyone.
+# 2. Movement playbooks (any downgrade, rapid or gradual decline) ask "what changed?". A move that a
+#    person made by flagging the account (an active override set within the trend window) already
+#    has its answer: those playbooks do not open tasks for it. The tier playbooks still do, since the
+#    account's tier is what it is.
+# A superseded task the CSM has already started (started_at) stays open with a note, as on recovery.
+
+MOVEMENT_KINDS = (Playbook.Trigger.DOWNGRADE, Playbook.Trigger.RAPID_DECLINE, Playbook.Trigger.GRADUAL_DECLINE)
+FLAG_EXPLAINS_DAYS = 30  # the rapid-decline window: a flag set within it explains the move
+SUPERSEDED_NOTE = "Superseded on {date}: the account is now {tier}, so “{playbook}” ({playbook_tier}) no longer applies."
+RETIRED_NOTE = "Superseded on {date}: the playbook “{playbook}” was switched off."
+STARTED_SUPERSEDED = " Left open because work on this task had already started."
+
+
+def enrolments_applicable(*, enrolments: Iterable[Enrolment], now: dt.datetime) -> list[Enrolment]:
+    """Drop the movement-playbook enrolments whose move a person's flag explains (rule 2 above).
+
+    One query for all the enrolments' accounts, whatever their number.
+    """
+    from scoring.models import (
+        Override,  # scoring imports playbooks lazily too; keep the apps' import order loose
+    )
+
+    enrolments = list(enrolments)
+    movement_accounts = {e.account.pk for e in enrolments if e.playbook.trigger_kind in MOVEMENT_KINDS}
+    if not movement_accounts:
+        return enrolments
+    flagged = set(
+        Override.objects.filter(
+            account_id__in=movement_accounts,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            created_at__gte=now - dt.timedelta(days=FLAG_EXPLAINS_DAYS),
+        ).values_list("account_id", flat=True)
+    )
+    return [e for e in enrolments if not (e.playbook.trigger_kind in MOVEMENT_KINDS and e.account.pk in flagged)]
+
+
+def tasks_supersede(*, scores: Iterable[AccountScore], now: dt.datetime) -> dict[str, int]:
+    """Close live tasks whose tier playbook no longer applies (rule 1 above); returns the counts.
+
+    Closed as dismissed, with the reason in ``dismiss_reason`` and no ``closed_by`` (the system did it),
+    so they never count as completed interventions. One read and at most two bulk updates.
+    """
+    by_account = {s.account_id: s for s in scores}
+    if not by_account:
+        return {"superseded": 0, "superseded_started": 0}
+    live = list(
+        Task.objects.filter(account_id__in=by_account, status__in=Task.ACTIVE_STATUSES)
+        .filter(Q(playbook__trigger_kind=Playbook.Trigger.ENTER_TIER) | Q(playbook__active=False))
+        .select_related("playbook")
+        .only("id", "account_id", "started_at", "outcome_note", "dismiss_reason", "playbook__name",
+              "playbook__tier", "playbook__active", "playbook__trigger_kind")
+    )
+    day = _day(timezone.localdate(now))
+    to_close: list[Task] = []
+    to_annotate: list[Task] = []
+    for task in live:
+        tier = by_account[task.account_id].tier
+        playbook = task.playbook
+        if not playbook.active:
+            note = RETIRED_NOTE.format(date=day, playbook=playbook.name)
+        elif tier and playbook.tier and TIER_RANK.get(tier, 99) < TIER_RANK.get(playbook.tier, -1):
+            note = SUPERSEDED_NOTE.format(date=day, tier=tier, playbook=playbook.name, playbook_tier=playbook.tier)
+        else:
+            continue
+        if task.started_at is None:
+            task.status = Task.Status.DISMISSED
+            task.closed_at = now
+            task.dismiss_reason = note
+            task.updated_at = now
+            to_close.append(task)
+        elif note.split(":", 1)[1] not in task.outcome_note:
+            task.outcome_note = f"{task.outcome_note}\n{note}{STARTED_SUPERSEDED}".strip()
+            task.updated_at = now
+            to_annotate.append(task)
+    if to_close:
+        Task.objects.bulk_update(to_close, ["status", "closed_at", "dismiss_reason", "updated_at"])
+    if to_annotate:
+        Task.objects.bulk_update(to_annotate, ["outcome_note", "updated_at"])
+    return {"superseded": len(to_close), "superseded_started": len(to_annotate)}

@@ -18,7 +18,13 @@ from typing import Any
 from accounts.models import Account
 from playbooks import notifications, rules
 from playbooks.models import Playbook
-from playbooks.services import Enrolment, tasks_close_recovered, tasks_open_for
+from playbooks.services import (
+    Enrolment,
+    enrolments_applicable,
+    tasks_close_recovered,
+    tasks_open_for,
+    tasks_supersede,
+)
 from scoring.models import TIER_RANK, AccountScore, ScoreChange, Segment, TrendLabel
 
 LEVEL_KINDS = (Playbook.Trigger.RAPID_DECLINE, Playbook.Trigger.GRADUAL_DECLINE, Playbook.Trigger.RULE)
@@ -101,7 +107,8 @@ def triggers_evaluate(*, result: Any, now: dt.datetime) -> dict[str, int]:
     """
     account_ids = list(result.account_ids)
     if not account_ids:
-        return {"enrolments": 0, "tasks": 0, "closed": 0, "annotated": 0, "notifications": 0}
+        return {"enrolments": 0, "tasks": 0, "closed": 0, "annotated": 0, "superseded": 0, "superseded_started": 0,
+                "notifications": 0}
     scores = dict(result.scores or {})
     missing = set(account_ids) - set(scores)
     if missing:
@@ -110,8 +117,10 @@ def triggers_evaluate(*, result: Any, now: dt.datetime) -> dict[str, int]:
     accounts = _accounts(account_ids)
     playbooks = _active_playbooks()
     enrolments = _enrolments(accounts=accounts, scores=scores, changes=changes, playbooks=playbooks, now=now)
+    enrolments = enrolments_applicable(enrolments=enrolments, now=now)
     tasks = tasks_open_for(enrolments=enrolments, now=now)
     closed = tasks_close_recovered(scores=scores.values(), now=now)
+    closed |= tasks_supersede(scores=scores.values(), now=now)
     sent = notifications.notifications_for_tier_changes(
         changes=changes, accounts={a.pk: a for a in accounts}, scores=scores, now=now
     )
@@ -134,6 +143,7 @@ def rules_evaluate_all(*, now: dt.datetime, chunk_size: int = 2000) -> dict[str,
         scores = {s.account_id: s for s in AccountScore.objects.filter(account_id__in=chunk)}
         accounts = _accounts(chunk)
         enrolments = _enrolments(accounts=accounts, scores=scores, changes=[], playbooks=playbooks, now=now)
+        enrolments = enrolments_applicable(enrolments=enrolments, now=now)
         tasks = tasks_open_for(enrolments=enrolments, now=now)
         totals["accounts"] += len(accounts)
         totals["enrolments"] += len(enrolments)

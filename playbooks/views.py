@@ -14,19 +14,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.exports import csv_response
+from accounts.models import SavedView
 from accounts.roles import Role, has_role
 from accounts.selectors import filter_query, page_by_ids
+from accounts.views import saved_views_of
 from healthscore.views import partial_template, push_clean_url
 from playbooks import task_actions
 from playbooks.dashboard import dashboard_data
 from playbooks.forms import (
     BulkForm,
+    CheckForm,
     CompleteForm,
     DismissForm,
     QueueFilterForm,
@@ -35,6 +41,7 @@ from playbooks.forms import (
 )
 from playbooks.models import Task
 from playbooks.selectors import (
+    SNOOZED,
     UNASSIGNED,
     assignable_users,
     can_work_queue,
@@ -47,14 +54,17 @@ from playbooks.selectors import (
 
 PAGE_SIZE = 25  # a CSM works from the top; 25 rows keep the page well under 100 ms at any queue size
 TASKS_CHANGED = "tasks-changed"
-PAST = {"complete": "Completed", "snooze": "Snoozed", "dismiss": "Dismissed", "reassign": "Reassigned"}
+PAST = {"complete": "Completed", "snooze": "Snoozed", "dismiss": "Dismissed", "reassign": "Reassigned",
+        "undo": "Restored", "wake": "Back in the queue"}
+UNDOABLE = ("complete", "snooze", "dismiss")
 
 
-_ACTIONS = ("complete", "snooze", "reassign", "dismiss")
+_ACTIONS = ("complete", "snooze", "reassign", "dismiss", "check", "undo")
 _PK = "2147483647"  # stands for the task's id in a URL reversed once per page
 
 
 def _prepare_rows(tasks: list[Task], assignees: list) -> list[Task]:
+    now = timezone.now()
     """Give each row what it would otherwise compute itself, once per page instead of once per row:
     its action URLs (``task.urls``) and its reassign <option>s (everyone but its assignee)."""
     patterns = {action: reverse(f"playbooks:task_{action}", args=[_PK]) for action in _ACTIONS}
@@ -66,6 +76,8 @@ def _prepare_rows(tasks: list[Task], assignees: list) -> list[Task]:
             )
         task.assignee_options = options[task.assignee_id]  # a SafeString
         task.urls = {action: url.replace(_PK, str(task.pk)) for action, url in patterns.items()}
+        task.snooze_days = task_actions.snooze_max_days(task.severity)
+        task.snooze_max = task_actions.snooze_latest(severity=task.severity, now=now)
     return tasks
 
 
@@ -75,7 +87,8 @@ def _queue_context(request: HttpRequest, params) -> dict:
     filters = form.values()
     scope = queue_scope(request.user, filters["who"])
     tasks = queue_tasks(
-        scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"], search=filters["q"]
+        scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"], search=filters["q"],
+        view=filters["view"],
     )
     page = page_by_ids(tasks, number=params.get("page"), per_page=PAGE_SIZE)
     assignees = list(assignable_users(request.user))
@@ -85,6 +98,7 @@ def _queue_context(request: HttpRequest, params) -> dict:
         "now": now,
         "form": form,
         "scope": scope,
+        "snoozed_view": filters["view"] == SNOOZED,
         "page": page,
         "query": query,
         "owners": list(queue_owner_choices(request.user)),
@@ -100,8 +114,35 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not can_work_queue(request.user):
         raise PermissionDenied("The queue is for CSMs and their managers.")
     context = _queue_context(request, request.GET)
+    context["saved_views"] = saved_views_of(request.user, SavedView.Page.QUEUE)
     response = render(request, partial_template(request, "playbooks/queue.html", "results"), context)
     return push_clean_url(request, response, "queue-results")
+
+
+@login_required
+@require_GET
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The queue as CSV: every task the filters select (all pages), in work order."""
+    if not can_work_queue(request.user):
+        raise PermissionDenied("The queue is for CSMs and their managers.")
+    now = timezone.now()
+    filters = QueueFilterForm(request.GET).values()
+    scope = queue_scope(request.user, filters["who"])
+    tasks = queue_tasks(scope=scope, now=now, tier=filters["tier"], playbook=filters["playbook"], due=filters["due"],
+                        search=filters["q"], view=filters["view"])
+    header = ["account_id", "account", "score", "tier", "task", "playbook", "severity", "status", "due_at", "assignee",
+              "started_at", "arr", "renewal_date"]
+
+    def rows():
+        for t in tasks.iterator(chunk_size=2000):
+            score = getattr(t.account, "score", None)
+            assignee = (t.assignee.get_full_name() or t.assignee.username) if t.assignee else ""
+            yield [t.account.external_id, t.account.name, f"{score.score:.1f}" if score else "", score.tier if score else "",
+                   t.title, t.playbook.name, t.severity, t.status, timezone.localtime(t.due_at).isoformat(timespec="minutes"),
+                   assignee, timezone.localtime(t.started_at).isoformat(timespec="minutes") if t.started_at else "",
+                   t.account.arr, t.account.renewal_date or ""]
+
+    return csv_response(filename=f"queue-{timezone.localdate(now).isoformat()}.csv", header=header, rows=rows())
 
 
 @login_required
@@ -133,10 +174,16 @@ def _act(request: HttpRequest, pk: int, form_class: type[Form], action: str, run
         messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
         return redirect("playbooks:queue")
     if request.htmx:
-        # The row leaves the list (empty swap); the nav counters re-fetch themselves.
-        return trigger_client_event(HttpResponse(""), TASKS_CHANGED, {"task": task.pk, "action": action})
+        if action == "check":
+            # The row stays: re-render it with its ticks (and the started mark).
+            return _row_response(request, task, "complete", CompleteForm(), status=200)
+        # The row leaves the list (empty swap); the nav counters re-fetch themselves; the toast offers Undo.
+        detail = {"task": task.pk, "action": action}
+        if action in UNDOABLE:
+            detail["undo"] = reverse("playbooks:task_undo", args=[task.pk])
+        return trigger_client_event(HttpResponse(""), TASKS_CHANGED, detail)
     messages.success(request, f"{PAST[action]}: {task.title}")
-    return redirect("playbooks:queue")
+    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(request.POST.get("next"), None) else "playbooks:queue")
 
 
 @login_required
@@ -172,8 +219,26 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def task_check(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    return _act(request, pk, CheckForm, "check",
+                lambda task, data: task_actions.task_check(task=task, actor=request.user, item=data["item"],
+                                                           done=data["done"], now=now))
+
+
+@login_required
+@require_POST
+def task_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a complete, snooze or dismiss (the toast's Undo; "Wake" in the snoozed view)."""
+    now = timezone.now()
+    action = "wake" if request.POST.get("wake") else "undo"
+    return _act(request, pk, Form, action, lambda task, data: task_actions.task_reopen(task=task, actor=request.user, now=now))
+
+
+@login_required
+@require_POST
 def tasks_bulk(request: HttpRequest) -> HttpResponse:
-    """Complete or snooze the ticked tasks, then show the list again with the same filters."""
+    """Complete, snooze, reassign or dismiss the ticked tasks, then show the list again with the same filters."""
     if not can_work_queue(request.user):
         raise PermissionDenied
     now = timezone.now()
@@ -185,15 +250,19 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
         try:
             if data["action"] == "complete":
                 done = task_actions.tasks_bulk_complete(tasks=tasks, actor=request.user, note=data["note"], now=now)
-            else:
+            elif data["action"] == "snooze":
                 done = task_actions.tasks_bulk_snooze(tasks=tasks, actor=request.user, until=data["until"], now=now)
+            elif data["action"] == "reassign":
+                done = task_actions.tasks_bulk_reassign(tasks=tasks, actor=request.user, assignee_id=data["assignee"], now=now)
+            else:
+                done = task_actions.tasks_bulk_dismiss(tasks=tasks, actor=request.user, reason=data["reason"], now=now)
         except ValidationError as error:
             form.add_error(None, error)
     if not request.htmx:
         if form.errors:
             messages.error(request, "; ".join(" ".join(errs) for errs in form.errors.values()))
         else:
-            messages.success(request, f"{done} task(s) updated.")
+            messages.success(request, f"{done} task{pluralize(done)} updated.")
         return redirect(reverse("playbooks:queue"))
     context = _queue_context(request, request.POST)
     context.update(bulk_form=form, bulk_done=done, bulk_action=form.cleaned_data.get("action") if not form.errors else "")

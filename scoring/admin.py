@@ -70,12 +70,26 @@ class _VersionInline(admin.TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class CategoryWeightInline(_VersionInline):
+class _ShareInline(_VersionInline):
+    """Shows each weight as the share the app shows (20 %), beside the raw number (100)."""
+
+    readonly_fields = ["share"]
+
+    @admin.display(description="Share")
+    def share(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "–"
+        siblings = type(obj).objects.filter(version_id=obj.version_id).values_list("weight", flat=True)
+        total = sum(max(float(w), 0.0) for w in siblings)
+        return f"{max(float(obj.weight), 0.0) / total:.0%}" if total else "–"
+
+
+class CategoryWeightInline(_ShareInline):
     model = CategoryWeight
     formset = CategoryWeightFormSet
 
 
-class SignalWeightInline(_VersionInline):
+class SignalWeightInline(_ShareInline):
     model = SignalWeight
     formset = SignalWeightFormSet
     autocomplete_fields = ["signal"]
@@ -133,6 +147,35 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return (obj is None or obj.is_editable) and super().has_delete_permission(request, obj)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A published or retired version reads as a record: no Save buttons, a Clone button instead.
+        obj = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if obj is not None and not obj.is_editable:
+            extra_context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False,
+                                 show_delete=False, read_only_version=obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("<int:pk>/clone/", self.admin_site.admin_view(self.clone_view), name="scoring_version_clone"),
+                *super().get_urls()]
+
+    def clone_view(self, request, pk: int):
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404, redirect
+
+        from scoring.versions import version_clone_as_draft
+
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(ScoreModelVersion, pk=pk)
+        draft = version_clone_as_draft(version=version, actor=request.user)
+        self.message_user(request, f"Created {draft} from v{version.number}: edit it, preview it, then publish.",
+                          messages.SUCCESS)
+        return redirect("admin:scoring_scoremodelversion_change", draft.pk)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
@@ -154,6 +197,8 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
             self.message_user(request, "Publish one version at a time.", messages.ERROR)
             return
         version = queryset.get()
+        if "confirm" not in request.POST:
+            return self._publish_confirmation(request, version)
         try:
             version_publish(version=version, actor=request.user, now=timezone.now())
         except ValidationError as exc:
@@ -161,6 +206,20 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
             return
         self.message_user(request, f"Published {version.model} v{version.number}; its accounts are being recomputed.",
                           messages.SUCCESS)
+
+    def _publish_confirmation(self, request, version):
+        """The preview's summary (tiers and moves, published vs this version) before anything changes."""
+        from django.template.response import TemplateResponse
+
+        from scoring.validation_preview import preview_build
+
+        summary = None
+        if version.is_editable:
+            summary = preview_build(draft=version, now=timezone.now(), with_backtest=False)
+        return TemplateResponse(request, "admin/scoring/publish_confirm.html", {
+            **self.admin_site.each_context(request), "title": f"Publish {version}?", "version": version,
+            "preview": summary, "opts": self.model._meta,
+        })
 
     @admin.action(description="Create a draft with the suggested weights (backtest)", permissions=["add"])
     def draft_from_suggestion(self, request, queryset):
@@ -264,7 +323,34 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "actor", "action", "content_type", "object_id", "object_repr", "before", "after"]
+    readonly_fields = ["created_at", "actor", "action", "content_type", "object_id", "object_repr", "changes",
+                       "before", "after"]
+
+    @admin.display(description="What changed")
+    def changes(self, obj) -> str:
+        """Before and after as a diff: only the fields that differ, old value struck through, new beside it."""
+        from django.utils.html import format_html, format_html_join
+
+        before, after = obj.before or {}, obj.after or {}
+        keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+        if not keys:
+            return "No field changed."
+        rows = format_html_join(
+            "", "<tr><th scope=\"row\">{}</th><td class=\"before\">{}</td><td class=\"after\">{}</td></tr>",
+            ((k, _show(before.get(k)), _show(after.get(k))) for k in keys),
+        )
+        return format_html('<table class="hs-diff"><thead><tr><th scope="col">Field</th><th scope="col">Before</th>'
+                           '<th scope="col">After</th></tr></thead><tbody>{}</tbody></table>', rows)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
+
+
+def _show(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

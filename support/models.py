@@ -70,6 +70,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -15,7 +15,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from accounts.access import visible_accounts
+from accounts.models import SavedView
 from accounts.roles import Role, roles_of
+from accounts.selectors import filter_query
+from accounts.views import saved_views_of
 from scoring.models import Tier
 from support.badges import BadgeDenied, badge_access, badge_account, badge_data, badge_data_for
 from support.models import Ticket
@@ -104,5 +107,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
         "status": status or "",
         "tiers": [*Tier.choices, ("none", "No score")],
         "statuses": [("active", "Open or pending"), *Ticket.Status.choices],
+        "query": filter_query(request.GET, drop=("page",)),
+        "saved_views": saved_views_of(request.user, SavedView.Page.TICKETS),
     }
     return render(request, "support/tickets.html", context)

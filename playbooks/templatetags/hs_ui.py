@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django import template
 from django.utils import timezone
@@ -107,6 +108,16 @@ def short_date(day) -> str:
     if isinstance(day, dt.datetime):
         day = timezone.localdate(day) if timezone.is_aware(day) else day.date()
     return _short_date(day, timezone.localdate())
+
+
+@register.filter
+def score_label(value) -> str:
+    """A score as a whole number, rounded down: the number shown never reaches a threshold the score
+    has not (49.7 is red and shows 49, not 50; 74.99 shows 74, yellow). One decimal stays in the
+    explanation table, where the exact value matters."""
+    if value is None or value == "":
+        return "–"
+    return str(math.floor(float(value) + 1e-9))
 
 
 @register.filter

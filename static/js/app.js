@@ -1,6 +1,99 @@
-/* Healthscore: the little JavaScript of our own. htmx does the rest. */
+/* Healthscore: the little JavaScript of our own. htmx does the rest.
+   No inline scripts or handlers anywhere (Content-Security-Policy): everything hooks in from here. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  function toast(text, kind, action) {
+    var box = document.getElementById("toasts");
+    if (!box) { return; }
+    var item = document.createElement("div");
+    item.className = "toast toast-" + (kind || "info");
+    var words = document.createElement("span");
+    words.textContent = text;
+    item.appendChild(words);
+    if (action) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "toast-action";
+      button.textContent = action.label;
+      button.addEventListener("click", function () { item.remove(); action.run(); });
+      item.appendChild(button);
+    }
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, action ? 8000 : 4000);
+  }
+
+  // --- Top bar: the Menu button folds the nav on narrow screens. ---
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".navtoggle");
+    if (!toggle) { return; }
+    var bar = document.getElementById("topbar");
+    var open = !bar.classList.contains("nav-open");
+    bar.classList.toggle("nav-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  // --- Popovers (<details class="act">): one open at a time; Escape closes and returns focus. ---
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.matches || !opened.matches("details.act") || !opened.open) { return; }
+    document.querySelectorAll("details.act[open]").forEach(function (other) {
+      if (other !== opened) { other.open = false; }
+    });
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details.act[open]").forEach(function (details) {
+      details.open = false;
+      var summary = details.querySelector("summary");
+      if (summary && details.contains(document.activeElement)) { summary.focus(); }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    // A click outside every open popover closes them.
+    if (event.target.closest && event.target.closest("details.act")) { return; }
+    document.querySelectorAll("details.act[open]").forEach(function (details) { details.open = false; });
+  });
+
+  // --- Tables marked .cards: label each cell with its column header for the phone layout. ---
+  function labelCards(root) {
+    (root || document).querySelectorAll("table.cards, .val table").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return (th.dataset.label !== undefined ? th.dataset.label : th.textContent).replace(/[↑↓]/g, "").trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          if (cell.dataset.label === undefined && heads[i] !== undefined && cell.colSpan === 1) { cell.dataset.label = heads[i]; }
+        });
+      });
+    });
+  }
+
+  // --- Filter forms ([data-sync-url]): their controls always say what the URL says. ---
+  // Back/forward restores the results from htmx's history cache but the form is wherever the user
+  // left it; reading the controls back from the URL keeps the next filter change from dropping the rest.
+  function syncFilters() {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form[data-sync-url]").forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "submit" || el.type === "button" || el.dataset.keep !== undefined) { return; }
+        var values = params.getAll(el.name);
+        if (el.type === "checkbox" || el.type === "radio") { el.checked = values.indexOf(el.value) !== -1; }
+        else if (el.tagName === "SELECT") {
+          el.value = values.length ? values[0] : "";
+          if (el.selectedIndex < 0) { el.selectedIndex = 0; }
+        } else { el.value = values.length ? values[0] : (el.dataset.default || ""); }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { labelCards(document); syncFilters(); });
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { syncFilters(); } });
+  window.addEventListener("popstate", function () { setTimeout(syncFilters, 0); });
+
   if (!window.htmx) { return; }
 
   // Validation errors come back as 422 with the form re-rendered: swap them in
@@ -12,26 +105,41 @@
     { code: "[45]..", swap: false, error: true },
   ];
 
-  function toast(text, kind) {
-    var box = document.getElementById("toasts");
-    if (!box) { return; }
-    var item = document.createElement("div");
-    item.className = "toast toast-" + (kind || "info");
-    item.textContent = text;
-    box.appendChild(item);
-    setTimeout(function () { item.remove(); }, 4000);
-  }
+  document.body.addEventListener("htmx:historyRestore", function () { syncFilters(); labelCards(document); });
+  document.body.addEventListener("htmx:afterSettle", function (event) { labelCards(event.detail.elt.parentNode || document); });
 
   document.body.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
     toast(status === 403 ? "You are not allowed to do that." : "Something went wrong (" + status + ").", "error");
   });
 
+  function refreshResults() {
+    var results = document.querySelector("[data-results]");
+    if (!results) { return; }
+    htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#" + results.id, swap: "outerHTML" });
+  }
+
   document.body.addEventListener("tasks-changed", function (event) {
     var detail = event.detail || {};
-    var word = { complete: "Completed", snooze: "Snoozed", dismiss: "Dismissed", reassign: "Reassigned" }[detail.action];
-    if (word) { toast(word + ".", "ok"); }
-    else if (detail.count !== undefined) { toast(detail.count + " task(s) updated.", "ok"); }
+    var word = { complete: "Completed", snooze: "Snoozed", dismiss: "Dismissed", reassign: "Reassigned", undo: "Restored", wake: "Back in the queue" }[detail.action];
+    var undo = detail.undo ? { label: "Undo", run: function () {
+      htmx.ajax("POST", detail.undo, { swap: "none" }).then(refreshResults);
+    } } : null;
+    if (word) { toast(word + ".", "ok", undo); }
+    else if (detail.count !== undefined) { toast(plural(detail.count, "task", "tasks") + " updated.", "ok"); }
+  });
+
+  // The bulk bar shows only the input its chosen action needs (all of them without JavaScript).
+  function bulkInputs() {
+    var bulk = document.getElementById("bulk");
+    if (!bulk) { return; }
+    var action = bulk.querySelector("select[name=action]").value;
+    bulk.querySelectorAll("[data-bulk-for]").forEach(function (el) { el.hidden = el.dataset.bulkFor !== action; });
+  }
+  document.addEventListener("DOMContentLoaded", bulkInputs);
+  document.body.addEventListener("htmx:afterSettle", bulkInputs);
+  document.body.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("#bulk select[name=action]")) { bulkInputs(); }
   });
 
   // "Select all" in the bulk bar ticks every row checkbox of the current page.

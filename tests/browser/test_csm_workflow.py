@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def book(transactional_db):
     setup = standard_scoring_setup()
     csm = User.objects.create_user("casey", password="demo-pass-1", first_name="Casey", last_name="Morgan")
-    csm.groups.add(Group.objects.get(name="CSM"))
+    csm.groups.add(Group.objects.get_or_create(name="CSM")[0])
     team = Team.objects.create(name="East")
     team.members.add(csm)
     red_pb = Playbook.objects.create(name="Red rescue", trigger_kind="enter_tier", tier="red", severity="high")
@@ -60,6 +60,22 @@ def test_it_lets_a_csm_filter_complete_and_understand(page, live_server, book):
     rows = page.locator("article.task")
     expect(rows).to_have_count(2)
 
+    # Popovers: one open at a time; Escape closes it and gives focus back to its button.
+    first, second = rows.nth(0), rows.nth(1)
+    first.locator("summary", has_text="More").click()
+    # The open popover covers the row below, so the next one is opened from the keyboard.
+    second.locator("summary", has_text="Start").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("details.act[open]")).to_have_count(1)
+    expect(second.locator("details.act").first).to_have_attribute("open", "")
+    second.locator("textarea[name=note]").focus()
+    page.keyboard.press("Escape")
+    expect(page.locator("details.act[open]")).to_have_count(0)
+    expect(second.locator("summary", has_text="Start")).to_be_focused()
+    # Four tab stops per row: the tick, the account, Start, More.
+    stops = rows.nth(0).locator("a, button, input, select, textarea, summary").filter(visible=True)
+    expect(stops).to_have_count(4)
+
     # Filter by tier: htmx swaps the list, the URL follows, the back button restores.
     page.select_option("select[name=tier]", "red")
     expect(rows).to_have_count(1)
@@ -72,7 +88,7 @@ def test_it_lets_a_csm_filter_complete_and_understand(page, live_server, book):
 
     # Complete the red task with a note: the row leaves and the counter drops.
     row = page.locator("article.task", has_text="Acme Corp")
-    row.locator("summary", has_text="Complete").click()
+    row.locator("summary", has_text="Start").click()
     row.locator("textarea[name=note]").fill("Called Dana; agreed a save plan")
     row.locator("button", has_text="Mark done").click()
     expect(page.locator("article.task", has_text="Acme Corp")).to_have_count(0)
@@ -84,7 +100,7 @@ def test_it_lets_a_csm_filter_complete_and_understand(page, live_server, book):
     # Inline validation: an empty dismiss reason stays on the row with the message.
     page.select_option("select[name=tier]", "")
     other = page.locator("article.task", has_text="Yellowstone")
-    other.locator("summary", has_text="Dismiss").click()
+    other.locator("summary", has_text="More").click()
     other.locator("button", has_text="Dismiss").click()
     expect(page.locator("article.task", has_text="Yellowstone")).to_contain_text("Say why this task is dismissed.")
 

@@ -28,7 +28,10 @@ def test_it_saves_screenshots_of_the_queue_account_and_dashboard(browser, live_s
     log_in(page, live_server.url, "csm", "demo")
     expect(page.locator("article.task").first).to_be_visible()
     first = page.locator("article.task").first
-    first.locator("summary", has_text="Complete").click()
+    first.locator("summary", has_text="Start").click()
+    first.locator(".checklist input[type=checkbox]").first.check()
+    first = page.locator("article.task").first
+    expect(first.locator(".checklist input[type=checkbox]").first).to_be_checked()
     first.locator("textarea[name=note]").fill("Spoke to the champion: rollout restarts Monday")
     page.screenshot(path=str(OUT / "queue.png"))
 
@@ -51,5 +54,16 @@ def test_it_saves_screenshots_of_the_queue_account_and_dashboard(browser, live_s
     expect(page.locator("svg.chart.bars").first).to_be_visible()
     page.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
     context.close()
-    for name in ("queue.png", "account.png", "dashboard.png"):
+
+    # The phone: the same CSM's queue and account page at 390 px, the nav folded behind Menu.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", device_scale_factor=2)
+    page = context.new_page()
+    log_in(page, live_server.url, "csm", "demo")
+    expect(page.locator("article.task").first).to_be_visible()
+    page.screenshot(path=str(OUT / "queue-phone.png"))
+    page.goto(f"{live_server.url}/accounts/{account.external_id}/")
+    expect(page.locator("#history svg.chart")).to_be_visible()
+    page.screenshot(path=str(OUT / "account-phone.png"))
+    context.close()
+    for name in ("queue.png", "account.png", "dashboard.png", "queue-phone.png", "account-phone.png"):
         assert (OUT / name).stat().st_size > 20_000

@@ -17,7 +17,7 @@ from playbooks.models import Playbook, PlaybookStep, Task
 from tests.factories import AccountFactory, create_published_version
 
 # Deliberately public: health check, the login/logout pages and the API's schema and docs.
-PUBLIC = {"healthz", "readyz", "login", "logout", "api:schema", "api:docs"}
+PUBLIC = {"healthz", "readyz", "login", "logout", "api:schema", "api:docs", "favicon"}
 REFUSED = {302, 401, 403, 404, 405}
 
 

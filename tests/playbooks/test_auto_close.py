@@ -29,7 +29,7 @@ def test_it_closes_the_task_when_the_account_recovers(account, now, red_task, sc
     assert red_task.status == "done"
     assert red_task.closed_at == later
     assert red_task.closed_by is None
-    assert red_task.outcome_note == "Auto-closed: the account recovered from red to yellow on 2026-12-04 (score 58.0)."
+    assert red_task.outcome_note == "Auto-closed: the account recovered from red to yellow on 4 Dec 2026 (score 58.0)."
 
 
 def test_it_keeps_a_task_open_while_the_account_stays_in_its_tier(account, now, red_task, score_state, result_of):
@@ -53,7 +53,7 @@ def test_it_leaves_a_started_task_open_and_annotates_it_once(account, now, red_t
     red_task.refresh_from_db()
     assert red_task.status == "open"
     assert red_task.outcome_note == (
-        "Left a voicemail.\nThe account recovered from red to green on 2026-12-04 (score 77.0); "
+        "Left a voicemail.\nThe account recovered from red to green on 4 Dec 2026 (score 77.0); "
         "left open because work on this task had already started."
     )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
 from playbooks.templatetags.hs_ui import due_label, freshness, money, signed
@@ -31,3 +32,19 @@ def test_it_says_when_a_task_is_due():
         assert due_label(NOW + dt.timedelta(hours=3), NOW) == "today 15:00"
         assert due_label(NOW + dt.timedelta(days=1), NOW) == "tomorrow"
         assert due_label(NOW + dt.timedelta(days=5), NOW) == "1 Dec"
+
+
+@pytest.mark.parametrize(("score", "shown"), [(49.6, "49"), (49.99, "49"), (50.0, "50"), (74.9, "74"), (0.4, "0"), (100.0, "100"), (None, "–")])
+def test_score_label_never_rounds_a_score_across_a_threshold(score, shown):
+    from playbooks.templatetags.hs_ui import score_label
+
+    assert score_label(score) == shown
+
+
+def test_the_health_badge_of_a_red_49_7_reads_49(db, alice_account, make_score):
+    from django.template.loader import render_to_string
+
+    score = alice_account.score
+    score.score, score.tier = 49.7, "red"
+    html = render_to_string("components/health_badge.html", {"score": score})
+    assert '<span class="badge-score">49</span>' in html and "tier-red" in html

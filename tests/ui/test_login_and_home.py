@@ -27,7 +27,8 @@ def test_it_rejects_a_wrong_password(client, alice):
     assert response.status_code == 200 and "Please try again." in response.content.decode()
 
 
-@pytest.mark.parametrize(("who", "target"), [("alice", "playbooks:queue"), ("manager", "playbooks:dashboard")])
+@pytest.mark.parametrize(("who", "target"), [("alice", "playbooks:queue"), ("manager", "playbooks:dashboard"),
+                                           ("ops", "admin:index"), ("support", "support:tickets")])
 def test_it_sends_each_role_home(client, personas, who, target):
     client.force_login(personas[who])
     response = client.get(reverse("home"))
@@ -37,3 +38,11 @@ def test_it_sends_each_role_home(client, personas, who, target):
 def test_it_refuses_users_without_a_role(client, nobody):
     client.force_login(nobody)
     assert client.get(reverse("home")).status_code == 403
+
+
+def test_it_answers_a_user_without_a_role_with_the_styled_403_page(client, nobody):
+    client.force_login(nobody)
+    response = client.get(reverse("home"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "You can’t open this page" in html and "no Healthscore role yet" in html and "/static/css/app.css" in html

@@ -68,7 +68,7 @@ def test_it_filters_and_sorts_in_a_partial(client, manager, book, params, expect
     client.force_login(manager)
     response = client.get(reverse("accounts:portfolio"), params, **HX)
     html = response.content.decode()
-    assert "<html" not in html and html.lstrip().startswith('<section id="portfolio-results">')
+    assert "<html" not in html and html.lstrip().startswith('<section id="portfolio-results" data-results>')
     assert rows(html) == expected
 
 
