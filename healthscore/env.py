@@ -86,3 +86,26 @@ def env_timezone(name: str, default: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ImproperlyConfigured(f"{name}={value!r} is not a known time zone (e.g. Europe/Paris, UTC)") from None
     return value
+
+
+def env_header_pair(name: str, default: tuple[str, str] | None) -> tuple[str, str] | None:
+    """A (META header, value) pair written ``HTTP_X_FORWARDED_PROTO,https`` (Django's SECURE_PROXY_SSL_HEADER);
+    ``none``/``off`` unsets it."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in ("none", "off", "false"):
+        return None
+    header, sep, expected = (part.strip() for part in value.partition(","))
+    if not sep or not header or not expected or "," in expected:
+        raise ImproperlyConfigured(f"{name}={value!r} must be 'HEADER,value', e.g. HTTP_X_FORWARDED_PROTO,https")
+    if not header.startswith("HTTP_") or not header.replace("_", "").isalnum() or header != header.upper():
+        raise ImproperlyConfigured(f"{name}={value!r}: the header must be a request.META name such as HTTP_X_FORWARDED_PROTO")
+    return header, expected
+
+
+def env_choice(name: str, default: str, *, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value

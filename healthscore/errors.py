@@ -30,6 +30,7 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -129,7 +130,15 @@ class ErrorResponseMiddleware:
 
 
 def api_exception_handler(exc, context):
-    """DRF's EXCEPTION_HANDLER: DRF's own mapping, then ours, JSON always."""
+    """DRF's EXCEPTION_HANDLER: DRF's own mapping, then ours, JSON always.
+
+    A body that cannot be parsed is reported like a batch error of the whole body (index -1), the
+    shape every operation documents for its 400 (the observations batch spells it out).
+    """
+    if isinstance(exc, ParseError):
+        message = str(exc.detail)
+        return Response({"detail": message, "errors": [{"index": -1, "field": "body", "message": message}]},
+                        status=400)
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

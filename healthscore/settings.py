@@ -6,12 +6,23 @@ refuse malformed values with a message naming the variable.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from healthscore.env import env_bool, env_int, env_list, env_str, env_timezone, env_url
+from healthscore.env import (
+    env_bool,
+    env_choice,
+    env_header_pair,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,6 +36,43 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
+
+# --- Security: secure by default when DEBUG is off; each one overridable by its Django name ----------
+# (`manage.py check --deploy` passes with only DEBUG=false, SECRET_KEY and ALLOWED_HOSTS set.)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe these over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# "HTTP_X_FORWARDED_PROTO,https" behind a TLS-terminating proxy that sets (and strips) that header.
+SECURE_PROXY_SSL_HEADER = env_header_pair("SECURE_PROXY_SSL_HEADER", None)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = env_choice("SESSION_COOKIE_SAMESITE", "Lax", choices=("Lax", "Strict"))
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=300)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # the health badge opts out (it is made to be framed by helpdesks)
+# Content-Security-Policy (django-csp): our own scripts and styles only, no inline script, no eval.
+# The one inline <style> (validation pages) carries the request's nonce. Two views widen style-src
+# with a decorator: the embeddable health badge (self-contained inline styles, no script) and the
+# Swagger UI of /api/docs/ (its React components set style attributes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,6 +88,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
+    "csp",
+    "healthscore",
     "accounts",
     "scoring",
     "playbooks",
@@ -59,6 +110,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "healthscore.urls"
@@ -98,8 +152,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10, minimum=8)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes) on /login/ and the admin: after AXES_FAILURE_LIMIT wrong passwords
+# for one username from one address, that pair is locked out (429) for AXES_COOLOFF_MINUTES, even
+# with the right password. Counts live in the shared cache, so every web process sees them.
+AUTHENTICATION_BACKENDS = [
+    "healthscore.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address is REMOTE_ADDR (a client can forge X-Forwarded-For); behind a proxy that makes the
+# lockout per username, still never more tries than the limit.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -138,8 +210,17 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "healthscore@localhost")
 SLACK_WEBHOOK_URL = env_url("SLACK_WEBHOOK_URL", None, schemes=("http", "https"))
 
-# --- Background work (django-q2) -------------------------------------------
+# --- Background work (django-q2) and the shared cache -------------------------
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss"))
+# One cache shared by every web and worker process: the API throttles, the login throttling and
+# django-q2's cluster status. Redis when REDIS_URL is set, else a table in the database
+# (created by `migrate`, see healthscore/apps.py). A per-process cache would let each process
+# grant the full rate.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "hs"}}
+else:
+    CACHES = {"default": {"BACKEND": "healthscore.cache.DatabaseCache", "LOCATION": "healthscore_cache"}}
 Q_WORKERS = env_int("Q_WORKERS", 2, minimum=1, maximum=64)
 Q_CLUSTER = {
     "name": "healthscore",
@@ -219,5 +300,5 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

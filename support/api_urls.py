@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from support.api.accounts import AccountUpsertApi, ContactsUpsertApi, OutcomeCreateApi
 from support.api.health import AccountHealthApi, AccountHistoryApi
@@ -19,7 +21,13 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script for the CSP);
+    # Swagger UI's components set style attributes.
+    path(
+        "docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
     path("v1/observations/", ObservationBatchCreateApi.as_view(), name="observations"),
     path("v1/accounts/<str:external_id>", AccountUpsertApi.as_view(), name="account"),
     path("v1/accounts/<str:external_id>/contacts/", ContactsUpsertApi.as_view(), name="contacts"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -50,6 +52,8 @@ def _render_badge(request: HttpRequest, data: dict, fmt: str, status: int = 200)
 
 @require_GET
 @xframe_options_exempt
+# A self-contained fragment for helpdesk sidebars: inline styles, no script.
+@csp_update({"style-src": [UNSAFE_INLINE]})
 def badge(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
     """GET /badge/<external_id> or /badge/?email=|domain= — JSON, HTML fragment or SVG."""
     email = None if external_id else (request.GET.get("email") or None)

@@ -74,7 +74,9 @@ _RESPONSES = {201: TicketResultSerializer, 200: TicketResultSerializer, **errors
 class GenericTicketSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100, help_text="Your helpdesk's ticket id.")
     requester_email = serializers.EmailField(required=False, help_text="Matched to an account by contact or domain.")
-    account = serializers.CharField(required=False, max_length=100, help_text="Account external id (overrides email).")
+    account = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="Account external id (overrides email)."
+    )
     subject = serializers.CharField(required=False, max_length=500)
     status = serializers.ChoiceField(Ticket.Status.choices, required=False, default=Ticket.Status.OPEN)
     priority = serializers.CharField(required=False, max_length=20)
@@ -118,7 +120,8 @@ class _ZendeskDoc(serializers.Serializer):
 
         id = serializers.IntegerField()
         subject = serializers.CharField(required=False)
-        status = serializers.ChoiceField(["new", "open", "pending", "hold", "solved", "closed"])
+        status = serializers.ChoiceField(["new", "open", "pending", "hold", "solved", "closed"], required=False,
+                                         help_text="Default: open.")
         priority = serializers.CharField(required=False, allow_null=True)
         requester = RequesterSerializer(required=False)
         tags = serializers.ListField(child=serializers.CharField(), required=False)
@@ -147,7 +150,8 @@ class _IntercomDoc(serializers.Serializer):
     class DataSerializer(serializers.Serializer):
         class ConversationSerializer(serializers.Serializer):
             id = serializers.CharField()
-            state = serializers.ChoiceField(["open", "closed", "snoozed"])
+            state = serializers.ChoiceField(["open", "closed", "snoozed"], required=False,
+                                            help_text="Default: from 'open' (true unless false).")
             created_at = serializers.IntegerField(required=False, min_value=0, max_value=4102444800)
             updated_at = serializers.IntegerField(required=False, min_value=0, max_value=4102444800)
             title = serializers.CharField(required=False, allow_null=True)
@@ -179,7 +183,9 @@ class IntercomTicketApi(_TicketWebhookApi):
 class _FreshdeskDoc(serializers.Serializer):
     id = serializers.IntegerField()
     subject = serializers.CharField(required=False)
-    status = serializers.IntegerField(min_value=2, max_value=5, help_text="2 Open, 3 Pending, 4 Resolved, 5 Closed.")
+    status = serializers.IntegerField(
+        required=False, min_value=2, max_value=5, help_text="2 Open, 3 Pending, 4 Resolved, 5 Closed; default 2."
+    )
     priority = serializers.IntegerField(required=False, min_value=1, max_value=4)
     is_escalated = serializers.BooleanField(required=False)
     requester = serializers.JSONField(required=False, help_text="{'email': …}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import Account, AccountDomain, Contact, Outcome
@@ -13,13 +12,6 @@ from support.models import ApiToken, Ticket
 from tests.factories import AccountFactory
 
 WRITTEN = (Account, AccountDomain, Contact, Outcome, Observation, Ticket, Task, Override)
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
