@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from accounts.lifecycle import account_lifecycle_sync
 from accounts.models import Account, AccountDomain, AccountNote, Contact, Outcome, SavedView
 from scoring.models import Segment
 from scoring.tasks import recompute_enqueue
@@ -155,6 +156,8 @@ def outcome_record(
     outcome, created = Outcome.objects.update_or_create(
         account=account, kind=kind, date=date, defaults={"arr_change": arr_change, "note": note}
     )
+    account_lifecycle_sync(account_ids=[account.pk])
+    account.refresh_from_db(fields=["status", "churned_on"])
     return outcome, created
 
 
