@@ -364,6 +364,8 @@ class ScoreChange(models.Model):
         DATA = "data", "Data"
         MODEL_VERSION = "model_version", "Model version"
         OVERRIDE = "override", "Override"
+        # Marker of an explicit, audited rebuild that replaced stored history (scoring.history).
+        HISTORY_REPLACED = "history_replaced", "History replaced"
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="score_changes")
     date = models.DateField()

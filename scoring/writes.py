@@ -147,6 +147,7 @@ def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[st
 def scores_write(
     *, results: dict[int, AccountResult], changes: list[ScoreChange], now: dt.datetime,
     snapshots: list[ScoreSnapshot] | None = None, snapshot_date: dt.date | None = None,
+    computed_at: dict[int, dt.datetime] | None = None,
 ) -> list[AccountScore]:
     """Upsert the AccountScore rows, the snapshots (given, or one per result on ``snapshot_date``)
     and the change-log rows, in one transaction."""
@@ -154,7 +155,8 @@ def scores_write(
         AccountScore(
             account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
             pending_tier=r.pending_tier, pending_since=r.pending_since, trend=r.trend, delta_7=r.delta_7,
-            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id, computed_at=now,
+            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id,
+            computed_at=computed_at.get(aid, now) if computed_at else now,
             components=r.components,
         )
         for aid, r in results.items()
