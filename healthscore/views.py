@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
@@ -55,6 +56,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin's, files).
+
+    The hashed name is looked up per request, not at import: `manage.py` commands import the URLconf
+    (system checks) before `collectstatic` has written the manifest the production storage reads.
+    """
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: the process is up and answers (no database, so a database outage does not
     make an orchestrator restart every web process)."""

@@ -159,12 +159,28 @@ def _row_response(request: HttpRequest, task: Task, action: str, form: Form, sta
     return render(request, "playbooks/queue.html#row", context, status=status)
 
 
+def _conflict_response(request: HttpRequest, conflict: task_actions.TaskConflict) -> HttpResponse:
+    """Someone acted on the task first: 409 with their action in words ("Already completed by Bob at …").
+
+    htmx shows the text as a toast and reloads the list (the row moved on); a plain form post gets
+    it as a message on the queue.
+    """
+    text = " ".join(conflict.messages)
+    if request.htmx:
+        response = HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
+        return trigger_client_event(response, "task-conflict", {"task": conflict.task.pk, "message": text})
+    messages.error(request, text)
+    return redirect("playbooks:queue")
+
+
 def _act(request: HttpRequest, pk: int, form_class: type[Form], action: str, run: Callable[[Task, dict], object]) -> HttpResponse:
     task = task_for_action(request.user, pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
             run(task, form.cleaned_data)
+        except task_actions.TaskConflict as conflict:
+            return _conflict_response(request, conflict)
         except ValidationError as error:
             form.add_error(None, error)
     if form.errors:
