@@ -4,7 +4,7 @@ The admin's own models follow the groups' model permissions (granted from the ro
 django-q's models name Python
 functions the workers run (a Schedule's ``func``, a task's resubmission), so they are read-only
 below superuser: ``VIEW_SCHEDULES`` reads them, only ``EDIT_SCHEDULES`` adds, changes, deletes
-or resubmits — whatever model permissions a group holds (migration accounts 0005 also takes
+or resubmits — whatever model permissions a group holds (migration accounts 0006 also takes
 django-q's add/change/delete permissions away from the CS ops group).
 """
 

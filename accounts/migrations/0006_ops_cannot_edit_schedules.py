@@ -28,5 +28,5 @@ def restore_code_perms(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0004_notes_and_saved_views")]
+    dependencies = [("accounts", "0005_lifecycle_churned_on_contract_start")]
     operations = [migrations.RunPython(remove_code_perms, restore_code_perms)]
