@@ -134,15 +134,24 @@ def badge_data_for(*, account: Account | None, score: AccountScore | None) -> di
     """badge_data from already-loaded rows (no queries), for lists of tickets."""
     if account is None or score is None:
         return {
-            "found": False,
+            "found": False, "enough_data": False,
             "account": {"external_id": account.external_id, "name": account.name} if account else None,
             "score": None, "tier": None, "trend": None, "trend_label": "", "trend_arrow": "", "top_reasons": [],
             "owner": _owner_name(account), "url": _account_url(account.external_id) if account else None,
             "colour": TIER_COLOURS[None], "label": "No health data",
         }  # fmt: skip
     components = score.components or {}
+    if not score.tier:  # not enough data yet: a score for reference, no tier
+        return {
+            "found": True, "enough_data": False,
+            "account": {"external_id": account.external_id, "name": account.name},
+            "score": None, "tier": None, "trend": None, "trend_label": "", "trend_arrow": "",
+            "top_reasons": list(components.get("top_reasons") or [])[:2], "owner": _owner_name(account),
+            "url": _account_url(account.external_id), "colour": TIER_COLOURS[None], "label": "Not enough data yet",
+        }  # fmt: skip
     return {
         "found": True,
+        "enough_data": True,
         "account": {"external_id": account.external_id, "name": account.name},
         "score": round(score.score),
         "tier": score.tier,
