@@ -65,8 +65,9 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
             r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=today, prior=prior.get(aid),
                                 history=history, overrides=overrides.get(aid, ()))
-            mine[today] = r.score
-            trail[aid].append(r.score)
+            if r.tier:  # days without a tier (not enough data yet) are no baseline for a trend
+                mine[today] = r.score
+                trail[aid].append(r.score)
             snapshots.append(snapshot_of(aid, today, r))
             # Day one of the range is the first score only for accounts without older history.
             first_of_old = aid not in baseline and aid in scored_before

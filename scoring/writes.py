@@ -58,6 +58,10 @@ def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountRe
     ``cause``: what the caller knows moved the score (a signal definition edit), used where the
     stored state alone would blame the data.
     """
+    if not result.tier:
+        return None  # not enough data yet: nothing entered, nothing to log
+    if baseline is not None and not baseline["tier"]:
+        baseline = None  # the first score with enough data: logged as entering its tier
     if not qualifies(baseline, result):
         return None
     base = baseline or {"score": None, "tier": "", "model_version_id": result.model_version_id}
