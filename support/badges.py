@@ -11,8 +11,8 @@ from django.core import signing
 from django.urls import reverse
 
 from accounts.access import visible_accounts
+from accounts.capabilities import Cap, can
 from accounts.models import Account
-from accounts.roles import roles_of
 from scoring.models import AccountScore
 from support.api_auth import TokenAuthentication, active_token_get
 from support.models import ApiToken
@@ -96,7 +96,7 @@ def badge_access(
         if not token.scope_read:
             raise BadgeDenied(403, "This token lacks the 'read' scope.")
         return BadgeAccess("token", token=token)
-    if request.user.is_authenticated and roles_of(request.user):
+    if request.user.is_authenticated and can(request.user, Cap.VIEW_BADGE):
         return BadgeAccess("user", user=request.user)
     if request.user.is_authenticated:
         raise BadgeDenied(403, "Your user has no Healthscore role.")

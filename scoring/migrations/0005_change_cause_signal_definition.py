@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='scorechange',
             name='cause',
-            field=models.CharField(choices=[('data', 'Data'), ('model_version', 'Model version'), ('override', 'Override'), ('history_replaced', 'History replaced')], default='data', max_length=20),
+            field=models.CharField(choices=[('data', 'Data'), ('model_version', 'Model version'), ('override', 'Override'), ('signal_definition', 'Signal definition changed')], default='data', max_length=20),
         ),
     ]
