@@ -75,6 +75,12 @@ def tickets_upsert(
     previous = dict(
         Ticket.objects.filter(source=source, external_id__in=external_ids).values_list("external_id", "account_id")
     )
+    if account_restriction is not None:
+        # A restricted token may create tickets and update its own, never take over a ticket stored
+        # for another account (or for none): upserting on (source, id) would move it (#12).
+        existing = Ticket.objects.filter(source=source, external_id__in=external_ids)
+        if existing.exclude(account_id=account_restriction).exists():
+            raise TicketAccountError("external_id", "this token may only write tickets of its own account")
     rows = []
     for data in tickets:
         account_id = by_external.get(data.account_external_id) or by_email.get(data.requester_email)
