@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from accounts.models import Account, AccountDomain, Contact, Outcome, Team
+from accounts.services import contact_tickets_rematch
 
 
 class AccountDomainInline(admin.TabularInline):
@@ -30,6 +31,14 @@ class AccountAdmin(admin.ModelAdmin):
     inlines = [AccountDomainInline, ContactInline, OutcomeInline]
     date_hierarchy = "renewal_date"
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        account = form.instance
+        contact_tickets_rematch(
+            emails=set(account.contacts.exclude(email="").values_list("email", flat=True)),
+            domains=set(account.domains.values_list("domain", flat=True)),
+        )
+
     @admin.display(description="Tier", ordering="score__tier")
     def tier(self, obj):
         score = getattr(obj, "score", None)
@@ -50,6 +59,11 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "account__name"]
     list_select_related = ["account"]
     raw_id_fields = ["account"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.email:
+            contact_tickets_rematch(emails={obj.email})
 
 
 @admin.register(Outcome)

@@ -79,11 +79,19 @@ def account_upsert(*, external_id: str, data: dict[str, Any]) -> tuple[Account, 
     if domains is not None:
         AccountDomain.objects.filter(account=account).exclude(domain__in=domains).delete()
         existing = set(AccountDomain.objects.filter(account=account).values_list("domain", flat=True))
-        AccountDomain.objects.bulk_create(
-            [AccountDomain(account=account, domain=d) for d in domains if d not in existing]
-        )
+        added = [d for d in domains if d not in existing]
+        AccountDomain.objects.bulk_create([AccountDomain(account=account, domain=d) for d in added])
+        if added:
+            contact_tickets_rematch(domains=set(added))
     recompute_enqueue([account.pk])
     return account, created
+
+
+def contact_tickets_rematch(*, emails: set[str] = frozenset(), domains: set[str] = frozenset()) -> None:
+    """Unmatched tickets that a new contact or domain fits are matched now (support owns tickets)."""
+    from support.services import tickets_rematch
+
+    tickets_rematch(emails=emails, domains=domains)
 
 
 @dataclass
@@ -123,6 +131,7 @@ def contacts_upsert(*, account: Account, contacts: list[dict[str, Any]], replace
         Contact.objects.bulk_update(to_update, list(fields))
     if replace:
         Contact.objects.filter(account=account).exclude(pk__in=[c.pk for c in kept]).delete()
+    contact_tickets_rematch(emails={c.email for c in to_create + to_update if c.email})
     return ContactsResult(created=len(to_create), updated=len(to_update), contacts=kept)
 
 
