@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.urls import reverse
 
+from accounts.capabilities import Cap, can
 from integrations.base import adapter_for, adapters
 from integrations.models import Integration, IntegrationEvent
 
@@ -38,8 +39,27 @@ class IntegrationForm(forms.ModelForm):
         return data
 
 
+class _IntegrationsCapability:
+    """The capability table decides, not Django's per-model permissions: CS ops and superusers."""
+
+    def has_module_permission(self, request):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_add_permission(self, request):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_delete_permission(self, request, obj=None):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(_IntegrationsCapability, admin.ModelAdmin):
     form = IntegrationForm
     list_display = ["name", "vendor", "public_id", "active", "has_secret", "has_sidebar_key", "last_delivery_at"]
     list_filter = ["vendor", "active"]
@@ -98,7 +118,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntegrationEvent)
-class IntegrationEventAdmin(admin.ModelAdmin):
+class IntegrationEventAdmin(_IntegrationsCapability, admin.ModelAdmin):
     list_display = ["kind", "external_id", "integration", "received_at"]
     list_filter = ["kind", "integration"]
     search_fields = ["external_id"]

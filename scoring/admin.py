@@ -197,7 +197,8 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
             self.message_user(request, "Publish one version at a time.", messages.ERROR)
             return
         version = queryset.get()
-        if "confirm" not in request.POST:
+        # A version that cannot be published is refused at once: no confirmation page to say so.
+        if "confirm" not in request.POST and version.is_editable:
             return self._publish_confirmation(request, version)
         try:
             version_publish(version=version, actor=request.user, now=timezone.now())

@@ -21,6 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
@@ -250,12 +251,19 @@ def scores_recompute(
     so triggers never act on the past.
     """
     if account_ids is None:
-        active = Account.objects.filter(status=Account.Status.ACTIVE)
+        live = Q(status=Account.Status.ACTIVE)
+        if backfill_days > 0:  # a rebuild of history includes the accounts that churned during it
+            first_day = timezone.localdate(now) - dt.timedelta(days=backfill_days - 1)
+            live |= Q(status=Account.Status.CHURNED, churned_on__gte=first_day)
+        active = Account.objects.filter(live)
         if account_range is not None:
             active = active.filter(pk__gte=account_range[0], pk__lt=account_range[1])
         ids = list(active.order_by("pk").values_list("pk", flat=True))
-    else:
+    elif backfill_days > 0:
         ids = sorted(set(account_ids))
+    else:  # a churned account is not scored after its end (its history stays)
+        ids = sorted(set(account_ids) - set(
+            Account.objects.filter(pk__in=list(account_ids), status=Account.Status.CHURNED).values_list("pk", flat=True)))
     specs, routing = selectors.published_models()
     result = RecomputeResult()
     if not ids or not specs:

@@ -50,6 +50,10 @@ def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountRe
     baseline None: the account's first score, logged as entering its tier (from_score null,
     from_tier "", tier_changed), so a new account that starts red opens the red playbook.
     """
+    if not result.tier:
+        return None  # not enough data yet: nothing entered, nothing to log
+    if baseline is not None and not baseline["tier"]:
+        baseline = None  # the first score with enough data: logged as entering its tier
     if not qualifies(baseline, result):
         return None
     base = baseline or {"score": None, "tier": "", "model_version_id": result.model_version_id}
