@@ -386,6 +386,15 @@ class ScoreChange(models.Model):
         DATA = "data", "Data"
         MODEL_VERSION = "model_version", "Model version"
         OVERRIDE = "override", "Override"
+        # Marker of an explicit, audited rebuild that replaced stored history (scoring.history).
+        HISTORY_REPLACED = "history_replaced", "History replaced"
+        SIGNAL_DEFINITION = "signal_definition", "Signal definition changed"
+
+    # One entry per account and day for whatever a person or the data did (data, a flag, a signal
+    # edit): a later move the same day rewrites that entry (scoring.services), so a flag set after
+    # a tier change never logs, tasks or alerts the same "green → red" twice. A new model version
+    # keeps its own entry (it re-scores everyone and alerts nobody).
+    FOLDED_CAUSES = (Cause.DATA, Cause.OVERRIDE, Cause.SIGNAL_DEFINITION)
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="score_changes")
     date = models.DateField()
