@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0004_not_enough_data'),
+        ('scoring', '0006_history_replaced_marker'),
     ]
 
     operations = [
