@@ -111,8 +111,16 @@ def account_upsert(*, external_id: str, data: dict[str, Any]) -> tuple[Account, 
         account.save(update_fields=[*values, "updated_at"])
     if domains is not None:
         _domains_set(account, domains)
+        contact_tickets_rematch(domains=set(domains))
     recompute_enqueue([account.pk])
     return account, created
+
+
+def contact_tickets_rematch(*, emails: set[str] = frozenset(), domains: set[str] = frozenset()) -> None:
+    """Unmatched tickets that a new contact or domain fits are matched now (support owns tickets)."""
+    from support.services import tickets_rematch
+
+    tickets_rematch(emails=emails, domains=domains)
 
 
 def _domains_set(account: Account, domains: list[str]) -> None:
@@ -191,6 +199,7 @@ def contacts_upsert(*, account: Account, contacts: list[dict[str, Any]], replace
         Contact.objects.bulk_update(to_update, list(fields))
     if replace:
         Contact.objects.filter(account=account).exclude(pk__in=[c.pk for c in kept]).delete()
+    contact_tickets_rematch(emails={c.email for c in to_create + to_update if c.email})
     return ContactsResult(created=len(to_create), updated=len(to_update), contacts=kept)
 
 

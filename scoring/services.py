@@ -131,8 +131,22 @@ def _load_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict
                    overrides=overrides, redo=redo, earlier=earlier, existing=existing)
 
 
-def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) -> Planned:
-    """Compute the chunk's scores and change-log rows (one more read: stored components where needed)."""
+def _day_entry(existing: dict, aid: int, today: dt.date, change: ScoreChange) -> None:
+    """Fold ``change`` into the account's entry of the day when one exists (ScoreChange.FOLDED_CAUSES):
+    a flag set after today's tier change rewrites that entry (same row, same tasks and alerts)
+    instead of logging the same move a second time under another cause."""
+    if change.cause not in ScoreChange.FOLDED_CAUSES or (aid, today, change.cause) in existing:
+        return
+    for cause in ScoreChange.FOLDED_CAUSES:
+        if (aid, today, cause) in existing:
+            change.cause = cause
+            return
+
+
+def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime, cause: str | None = None) -> Planned:
+    """Compute the chunk's scores and change-log rows (one more read: stored components where needed).
+
+    ``cause``: what moved the scores when the caller knows (a signal definition edit)."""
     today = timezone.localdate(now)
     results: dict[int, AccountResult] = {}
     changes = []
@@ -164,7 +178,9 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
     for aid, baseline in baselines.items():
         if aid in stored:
             baseline = {**baseline, "components": stored[aid]}
-        change = change_for(aid, today, baseline, results[aid])
+        change = change_for(aid, today, baseline, results[aid], cause)
+        if change is not None:
+            _day_entry(existing, aid, today, change)
         if change is not None and not unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
     scoring_errors_record(failures=failures, now=now)
@@ -172,8 +188,8 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
 
 
 def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
-                     aggregates: dict | None = None) -> Planned:
-    return _plan_chunk(_load_chunk(chunk, specs, routing, now, aggregates), specs, now)
+                     aggregates: dict | None = None, cause: str | None = None) -> Planned:
+    return _plan_chunk(_load_chunk(chunk, specs, routing, now, aggregates), specs, now, cause)
 
 
 def _collect(result: RecomputeResult, part: RecomputeResult) -> None:
@@ -239,8 +255,13 @@ def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, n
 def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
     progress: Progress | None = None, account_range: tuple[int, int] | None = None,
+    first_day: dt.date | None = None, last_day: dt.date | None = None,
+    cause: str | None = None,
 ) -> RecomputeResult:
     """Recompute the given accounts (None: every active account) as of ``now``.
+
+    cause: the change log's cause for moves the data did not make (``ScoreChange.Cause``: an edit of
+    a signal definition); a new model version or override still names itself.
 
     account_range=(first, end): the active accounts with first ≤ id < end (a chunk of the
     daily run), read like a full run: one aggregation over the id range, no IN list.
@@ -248,13 +269,18 @@ def scores_recompute(
     backfill_days=N rebuilds the last N days of history (one snapshot a day,
     hysteresis and change log running forward from no state, existing change-log
     entries of that range replaced). Its ``changes`` are only those dated today,
-    so triggers never act on the past.
+    so triggers never act on the past. ``first_day``/``last_day`` rebuild that date range instead
+    (``scoring.history.history_rebuild`` checks for stored history first and audits a replacement).
     """
+    if first_day is not None and last_day is not None:
+        backfill_days = (last_day - first_day).days + 1
+    else:
+        first_day = last_day = None
     if account_ids is None:
         live = Q(status=Account.Status.ACTIVE)
         if backfill_days > 0:  # a rebuild of history includes the accounts that churned during it
-            first_day = timezone.localdate(now) - dt.timedelta(days=backfill_days - 1)
-            live |= Q(status=Account.Status.CHURNED, churned_on__gte=first_day)
+            since = first_day or timezone.localdate(now) - dt.timedelta(days=backfill_days - 1)
+            live |= Q(status=Account.Status.CHURNED, churned_on__gte=since)
         active = Account.objects.filter(live)
         if account_range is not None:
             active = active.filter(pk__gte=account_range[0], pk__lt=account_range[1])
@@ -289,9 +315,10 @@ def scores_recompute(
             aggregates = selectors.signal_aggregates(signals=signals, now=now, account_ids=block, by_range=True)
         for chunk in _chunks(block, size):
             if backfill_days > 0:
-                _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days))
+                _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days,
+                                                first_day=first_day, last_day=last_day))
             else:
-                _collect(result, _recompute_chunk(chunk, specs, routing, now, aggregates).write(now))
+                _collect(result, _recompute_chunk(chunk, specs, routing, now, aggregates, cause).write(now))
             done += len(chunk)
             if progress:
                 progress(done, len(ids))
