@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import JSONField
+from django.utils import timezone
 
 from scoring.changelog import describe_change
 from scoring.engine import AccountResult
 from scoring.models import AccountScore, ScoreChange, ScoreSnapshot
+from scoring.rollups import book_tiers_forget
 
 
 @dataclass
@@ -183,6 +185,11 @@ def scores_write(
             upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"], SNAPSHOT_FIELDS)
         upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
                 need_pk=True)
+        # History rewritten (a backfill or rebuild): the book's stored tier counts of those days go.
+        today = timezone.localdate(now)
+        written = {s.date for s in snapshots or ()} | ({snapshot_date} if snapshot_date else set())
+        if any(d < today for d in written):
+            book_tiers_forget(dates={d for d in written if d < today})
     return scores
 
 
