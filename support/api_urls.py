@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from accounts.capabilities import Cap
 from support.api.accounts import AccountUpsertApi, ContactsUpsertApi, OutcomeCreateApi
+from support.api.badge_links import BadgeLinkCreateApi
 from support.api.common import ScopeRequired
 from support.api.health import AccountHealthApi, AccountHistoryApi
 from support.api.observations import ObservationBatchCreateApi
@@ -49,6 +50,7 @@ urlpatterns = [
     path("v1/accounts/<str:external_id>/contacts/", ContactsUpsertApi.as_view(), name="contacts"),
     path("v1/accounts/<str:external_id>/health", AccountHealthApi.as_view(), name="health"),
     path("v1/accounts/<str:external_id>/history", AccountHistoryApi.as_view(), name="history"),
+    path("v1/badge-links/", BadgeLinkCreateApi.as_view(), name="badge-links"),
     path("v1/outcomes/", OutcomeCreateApi.as_view(), name="outcomes"),
     path("v1/tickets/", TicketBatchApi.as_view(), name="tickets"),
     path("v1/tickets/zendesk/", ZendeskTicketApi.as_view(), name="tickets-zendesk"),
