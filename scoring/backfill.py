@@ -23,8 +23,11 @@ from scoring.writes import RecomputeResult, baseline_of, change_for, scores_writ
 
 
 def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
-                    days: int) -> RecomputeResult:
-    """Rebuild ``days`` daily snapshots ending at ``now`` from raw observations (prefix sums, in memory)."""
+                    days: int, effects: bool = True) -> RecomputeResult:
+    """Rebuild ``days`` daily snapshots ending at ``now`` from raw observations (prefix sums, in memory).
+
+    ``effects``: record the accounts and the last day's change-log rows in the outbox (the
+    triggers act on those only, never on the past)."""
     versions = selectors.account_versions(chunk, routing)
     ids = list(versions)
     signals = selectors.signals_of([specs[v] for v in set(versions.values())])
@@ -75,7 +78,10 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
     with transaction.atomic():
         # A rebuild: entries of the range that the new history does not repeat go.
         ScoreChange.objects.filter(account_id__in=ids, date__gte=first_day, date__lte=last_day).delete()
-        scores = scores_write(results=results, snapshots=snapshots, changes=changes, now=now)
+        outbox: list[int] = []
+        scores = scores_write(results=results, snapshots=snapshots, changes=changes, now=now,
+                              effects=effects, effect_date=last_day, outbox=outbox)
     return RecomputeResult(
-        account_ids=ids, changes=[c for c in changes if c.date == last_day], scores={s.account_id: s for s in scores}
+        account_ids=ids, changes=[c for c in changes if c.date == last_day], scores={s.account_id: s for s in scores},
+        outbox_ids=outbox,
     )

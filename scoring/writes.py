@@ -16,7 +16,7 @@ from django.db.models import JSONField
 
 from scoring.changelog import describe_change
 from scoring.engine import AccountResult
-from scoring.models import AccountScore, ScoreChange, ScoreSnapshot
+from scoring.models import AccountScore, ScoreChange, ScoreOutbox, ScoreSnapshot
 
 
 @dataclass
@@ -24,6 +24,8 @@ class RecomputeResult:
     account_ids: list[int] = field(default_factory=list)
     changes: list[ScoreChange] = field(default_factory=list)
     scores: dict[int, AccountScore] = field(default_factory=dict)
+    # The ScoreOutbox rows the writes recorded (what still has to be acted on: scoring.effects).
+    outbox_ids: list[int] = field(default_factory=list)
 
 
 def change_cause(baseline: dict, result: AccountResult) -> str:
@@ -143,9 +145,15 @@ def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[st
 def scores_write(
     *, results: dict[int, AccountResult], changes: list[ScoreChange], now: dt.datetime,
     snapshots: list[ScoreSnapshot] | None = None, snapshot_date: dt.date | None = None,
+    effects: bool = True, effect_date: dt.date | None = None, outbox: list[int] | None = None,
 ) -> list[AccountScore]:
     """Upsert the AccountScore rows, the snapshots (given, or one per result on ``snapshot_date``)
-    and the change-log rows, in one transaction."""
+    and the change-log rows, and record what still has to be acted on, in one transaction.
+
+    The record is a ``ScoreOutbox`` row naming the accounts and their change-log rows dated
+    ``effect_date`` (default: every change given); its id is appended to ``outbox``.
+    ``effects=False`` (a historical rebuild) records nothing: no tasks, no alerts.
+    """
     scores = [
         AccountScore(
             account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
@@ -169,6 +177,11 @@ def scores_write(
             upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"], SNAPSHOT_FIELDS)
         upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
                 need_pk=True)
+        if effects and results:
+            acted = [c.pk for c in changes if effect_date is None or c.date == effect_date]
+            row = ScoreOutbox.objects.create(account_ids=sorted(results), change_ids=sorted(acted))
+            if outbox is not None:
+                outbox.append(row.pk)
     return scores
 
 
@@ -204,10 +217,13 @@ class Planned:
     results: dict[int, AccountResult]
     date: dt.date  # of the snapshots (one per result)
     changes: list[ScoreChange]
+    effects: bool = True  # record an outbox row (scores_write)
 
     def write(self, now: dt.datetime) -> RecomputeResult:
-        scores = scores_write(results=self.results, snapshot_date=self.date, changes=self.changes, now=now)
+        outbox: list[int] = []
+        scores = scores_write(results=self.results, snapshot_date=self.date, changes=self.changes, now=now,
+                              effects=self.effects, outbox=outbox)
         return RecomputeResult(account_ids=list(self.results), changes=self.changes,
-                               scores={s.account_id: s for s in scores})
+                               scores={s.account_id: s for s in scores}, outbox_ids=outbox)
 
 
