@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.lifecycle import account_lifecycle_sync
 from accounts.models import Account, AccountDomain, Contact, Outcome, Team
 
 
@@ -29,6 +30,11 @@ class AccountAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner", "manager"]
     inlines = [AccountDomainInline, ContactInline, OutcomeInline]
     date_hierarchy = "renewal_date"
+    readonly_fields = ["churned_on"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        account_lifecycle_sync(account_ids=[form.instance.pk])  # an outcome added inline ends or reactivates it
 
     @admin.display(description="Tier", ordering="score__tier")
     def tier(self, obj):
@@ -51,6 +57,14 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ["account"]
     raw_id_fields = ["account"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        account_lifecycle_sync(account_ids=[obj.account_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        account_lifecycle_sync(account_ids=[obj.account_id])
+
 
 @admin.register(Outcome)
 class OutcomeAdmin(admin.ModelAdmin):
@@ -60,3 +74,11 @@ class OutcomeAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_select_related = ["account"]
     raw_id_fields = ["account"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        account_lifecycle_sync(account_ids=[obj.account_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        account_lifecycle_sync(account_ids=[obj.account_id])

@@ -60,6 +60,10 @@ class Account(models.Model):
     renewal_date = models.DateField(null=True, blank=True)
     lifecycle_stage = models.CharField(max_length=20, choices=Lifecycle.choices, default=Lifecycle.ADOPTION)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    churned_on = models.DateField(
+        null=True, blank=True, help_text="Set from a churned outcome: no scores or tasks after this day."
+    )
+    contract_start = models.DateField(null=True, blank=True, help_text="When the current contract started.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,7 +14,8 @@ class Role(StrEnum):
 
 def roles_of(user) -> frozenset[Role]:
     """The roles of a user, cached on the user object for the request."""
-    if user is None or not user.is_authenticated:
+    # An API token (support.api_auth.TokenUser) has no groups: its kinds are in accounts.capabilities.
+    if user is None or not user.is_authenticated or getattr(user, "token", None) is not None:
         return frozenset()
     cached = getattr(user, "_healthscore_roles", None)
     if cached is None:

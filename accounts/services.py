@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from accounts.lifecycle import account_lifecycle_sync
 from accounts.models import Account, AccountDomain, AccountNote, Contact, Outcome, SavedView
 from scoring.models import Segment
 from scoring.tasks import recompute_enqueue
@@ -69,21 +70,39 @@ def account_upsert(*, external_id: str, data: dict[str, Any]) -> tuple[Account, 
         errors.setdefault("name", "is required to create an account")
     if errors:
         raise AccountInputError(errors)
-    created = account is None
-    if created:
-        account = Account.objects.create(external_id=external_id, **values)
-    elif values:
+    created = False
+    if account is None:
+        # Two requests creating the same account at once: the second INSERT waits for the first
+        # to commit, then conflicts; it becomes an update of the row the first one created.
+        try:
+            with transaction.atomic():
+                account = Account.objects.create(external_id=external_id, **values)
+            created = True
+        except IntegrityError:
+            account = Account.objects.select_for_update().get(external_id=external_id)
+    if not created and values:
         for key, value in values.items():
             setattr(account, key, value)
         account.save(update_fields=[*values, "updated_at"])
     if domains is not None:
-        AccountDomain.objects.filter(account=account).exclude(domain__in=domains).delete()
-        existing = set(AccountDomain.objects.filter(account=account).values_list("domain", flat=True))
-        AccountDomain.objects.bulk_create(
-            [AccountDomain(account=account, domain=d) for d in domains if d not in existing]
-        )
+        _domains_set(account, domains)
     recompute_enqueue([account.pk])
     return account, created
+
+
+def _domains_set(account: Account, domains: list[str]) -> None:
+    """Make ``domains`` the account's list; ON CONFLICT DO NOTHING, then check who holds each one.
+
+    A domain claimed by another request at the same moment is refused like one already taken (400,
+    and the whole upsert rolls back), never a 500.
+    """
+    AccountDomain.objects.filter(account=account).exclude(domain__in=domains).delete()
+    AccountDomain.objects.bulk_create([AccountDomain(account=account, domain=d) for d in domains], ignore_conflicts=True)
+    taken = sorted(
+        AccountDomain.objects.filter(domain__in=domains).exclude(account=account).values_list("domain", flat=True)
+    )
+    if taken:
+        raise AccountInputError({"domains": "already used by another account: " + ", ".join(taken)})
 
 
 @dataclass
@@ -97,8 +116,11 @@ class ContactsResult:
 def contacts_upsert(*, account: Account, contacts: list[dict[str, Any]], replace: bool = False) -> ContactsResult:
     """Create or update contacts of the account, matched by email (else by name).
 
-    With ``replace`` the list is the full set: contacts not in it are deleted.
+    With ``replace`` the list is the full set: contacts not in it are deleted. Upserts of one
+    account's contacts take turns (a lock on the account row), so two at once never insert the same
+    contact twice or fail on the unique email: the second sees what the first wrote.
     """
+    Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).first()
     existing = list(Contact.objects.filter(account=account))
     by_email = {c.email.lower(): c for c in existing if c.email}
     by_name = {c.name: c for c in existing if not c.email}
@@ -134,6 +156,8 @@ def outcome_record(
     outcome, created = Outcome.objects.update_or_create(
         account=account, kind=kind, date=date, defaults={"arr_change": arr_change, "note": note}
     )
+    account_lifecycle_sync(account_ids=[account.pk])
+    account.refresh_from_db(fields=["status", "churned_on"])
     return outcome, created
 
 

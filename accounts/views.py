@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,10 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import can_act_on_account, get_account_for_user, visible_accounts
+from accounts.capabilities import Cap, requires
 from accounts.exports import csv_response
 from accounts.forms import NoteForm, OverrideForm, PortfolioFilterForm, SavedViewForm
 from accounts.models import SavedView
-from accounts.roles import roles_of
 from accounts.selectors import account_detail, filter_query, page_by_ids, portfolio_accounts
 from accounts.services import account_note_add, saved_view_save
 from accounts.timeline import account_timeline
@@ -29,15 +28,9 @@ from scoring.overrides import override_create
 PAGE_SIZE = 50
 
 
-def _require_role(request: HttpRequest) -> None:
-    if not roles_of(request.user):
-        raise PermissionDenied("Your user has no Healthscore role yet.")
-
-
-@login_required
+@requires(Cap.VIEW_ACCOUNTS)
 @require_GET
 def portfolio(request: HttpRequest) -> HttpResponse:
-    _require_role(request)
     now = timezone.now()
     form = PortfolioFilterForm(request.GET)
     if not form.is_valid():
@@ -62,11 +55,10 @@ def saved_views_of(user, page: str) -> list[SavedView]:
     return list(SavedView.objects.filter(user=user, page=page).order_by("name"))
 
 
-@login_required
+@requires(Cap.VIEW_ACCOUNTS)
 @require_GET
 def portfolio_export(request: HttpRequest) -> HttpResponse:
     """The portfolio as CSV: every account the filters select (all pages), in the table's order."""
-    _require_role(request)
     today = timezone.localdate()
     filters = PortfolioFilterForm(request.GET).values()
     accounts = portfolio_accounts(user=request.user, filters=filters, today=today)
@@ -85,11 +77,10 @@ def portfolio_export(request: HttpRequest) -> HttpResponse:
     return csv_response(filename=f"portfolio-{today.isoformat()}.csv", header=header, rows=rows())
 
 
-@login_required
+@requires(Cap.VIEW_ACCOUNTS)
 @require_POST
 def saved_view_new(request: HttpRequest) -> HttpResponse:
     """Save the current filters of a list page under a name; back to that page with them."""
-    _require_role(request)
     form = SavedViewForm(request.POST)
     targets = {"queue": "playbooks:queue", "portfolio": "accounts:portfolio", "tickets": "support:tickets"}
     page = request.POST.get("page", "")
@@ -108,7 +99,7 @@ def saved_view_new(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@login_required
+@requires(Cap.VIEW_ACCOUNTS)
 @require_POST
 def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedView, pk=pk, user=request.user)
@@ -118,10 +109,9 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(targets[view.page])
 
 
-@login_required
+@requires(Cap.VIEW_ACCOUNTS)
 def timeline(request: HttpRequest, external_id: str) -> HttpResponse:
     """The account's story in one stream, and a note form for those who may act on it."""
-    _require_role(request)
     account = get_account_for_user(request.user, external_id)
     can_act = can_act_on_account(request.user, account)
     form = NoteForm(request.POST or None)
@@ -140,11 +130,10 @@ def timeline(request: HttpRequest, external_id: str) -> HttpResponse:
     return render(request, "accounts/timeline.html", context, status=status)
 
 
-@login_required
+@requires(Cap.VIEW_ACCOUNTS)
 @require_GET
 def overrides(request: HttpRequest) -> HttpResponse:
     """Every active flag on the accounts the person can see: what is holding scores down, until when."""
-    _require_role(request)
     now = timezone.now()
     active = (
         Override.objects.filter(account__in=visible_accounts(request.user), revoked_at__isnull=True, expires_at__gt=now)
@@ -169,18 +158,16 @@ def _detail_context(request: HttpRequest, account, override_form: OverrideForm |
     }
 
 
-@login_required
+@requires(Cap.VIEW_ACCOUNTS)
 @require_GET
 def detail(request: HttpRequest, external_id: str) -> HttpResponse:
-    _require_role(request)
     account = get_account_for_user(request.user, external_id)
     return render(request, "accounts/detail.html", _detail_context(request, account))
 
 
-@login_required
+@requires(Cap.ACT_ON_ACCOUNTS)
 @require_POST
 def override_new(request: HttpRequest, external_id: str) -> HttpResponse:
-    _require_role(request)
     account = get_account_for_user(request.user, external_id, act=True)
     form = OverrideForm(request.POST)
     if form.is_valid():

@@ -6,28 +6,24 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from accounts.capabilities import Cap, can
 from accounts.roles import Role, roles_of
 
+# The nav shows what the capability table lets the person open (the flags list: those who set flags).
+_NAV = [
+    ("playbooks:queue", "Queue", "queue", Cap.WORK_QUEUE),
+    ("accounts:portfolio", "Portfolio", "portfolio", Cap.VIEW_ACCOUNTS),
+    ("playbooks:dashboard", "Dashboard", "dashboard", Cap.VIEW_DASHBOARD),
+    ("scoring:book", "Book", "book", Cap.VIEW_BOOK),
+    ("support:tickets", "Tickets", "tickets", Cap.VIEW_TICKETS),
+    ("accounts:overrides", "Flags", "overrides", Cap.ACT_ON_ACCOUNTS),
+    ("scoring:validation", "Validation", "validation", Cap.VIEW_VALIDATION),
+    ("admin:index", "Admin", "admin", Cap.ENTER_ADMIN),
+]
 
-def _nav_links(roles: frozenset, is_ops: bool) -> list[dict]:
-    wanted = []
-    if roles & {Role.CSM, Role.MANAGER, Role.OPS}:
-        wanted.append(("playbooks:queue", "Queue", "queue"))
-    if roles:
-        wanted.append(("accounts:portfolio", "Portfolio", "portfolio"))
-    if roles & {Role.MANAGER, Role.OPS}:
-        wanted.append(("playbooks:dashboard", "Dashboard", "dashboard"))
-    if roles & {Role.CSM, Role.MANAGER, Role.OPS}:
-        wanted.append(("scoring:book", "Book", "book"))
-    if roles:
-        wanted.append(("support:tickets", "Tickets", "tickets"))
-    if roles & {Role.CSM, Role.MANAGER, Role.OPS}:
-        wanted.append(("accounts:overrides", "Flags", "overrides"))
-    if roles & {Role.MANAGER, Role.OPS}:
-        wanted.append(("scoring:validation", "Validation", "validation"))
-    if is_ops:
-        wanted.append(("admin:index", "Admin", "admin"))
-    return [{"url": reverse(name), "label": label, "key": key} for name, label, key in wanted]
+
+def _nav_links(user) -> list[dict]:
+    return [{"url": reverse(name), "label": label, "key": key} for name, label, key, cap in _NAV if can(user, cap)]
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -37,7 +33,7 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated or not isinstance(user, AbstractBaseUser):
         return {"user_roles": frozenset()}
     roles = roles_of(user)
-    is_ops = Role.OPS in roles or user.is_superuser
+    is_ops = can(user, Cap.ENTER_ADMIN)
 
     def counts() -> dict:
         # Imported late: the playbooks app's selectors import models.
@@ -59,8 +55,8 @@ def navigation(request: HttpRequest) -> dict:
         "is_manager": Role.MANAGER in roles,
         "is_support": Role.SUPPORT in roles,
         "is_ops": is_ops,
-        "works_queue": bool(roles & {Role.CSM, Role.MANAGER, Role.OPS}),
-        "nav_links": SimpleLazyObject(lambda: _nav_links(roles, is_ops)),
+        "works_queue": can(user, Cap.WORK_QUEUE),
+        "nav_links": SimpleLazyObject(lambda: _nav_links(user)),
         "nav_section": section,
         # Evaluated only when a full page renders the nav (one aggregate query), never for partials.
         "nav_counts": SimpleLazyObject(counts),

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
+from accounts.capabilities import Cap, can, requires
 from accounts.roles import Role, roles_of
 from accounts.selectors import filter_query
 from healthscore import ops
@@ -32,7 +33,7 @@ def push_clean_url(request: HttpRequest, response: HttpResponse, results_id: str
     return response
 
 
-@login_required
+@requires(Cap.HOME)
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to where they work: the admin user to the admin, CSMs to their queue,
     managers to the dashboard, support agents to the tickets."""
@@ -55,6 +56,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin's, files).
+
+    The hashed name is looked up per request, not at import: `manage.py` commands import the URLconf
+    (system checks) before `collectstatic` has written the manifest the production storage reads.
+    """
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: the process is up and answers (no database, so a database outage does not
     make an orchestrator restart every web process)."""
@@ -78,9 +89,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics, for ``Authorization: Bearer $METRICS_TOKEN`` (or a signed-in superuser)."""
     token = settings.METRICS_TOKEN
     supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    allowed = (token and constant_time_compare(supplied, token)) or (
-        request.user.is_authenticated and request.user.is_superuser
-    )
+    allowed = (token and constant_time_compare(supplied, token)) or can(request.user, Cap.METRICS)
     if not allowed:
         return HttpResponse("Metrics need 'Authorization: Bearer <METRICS_TOKEN>'.\n", status=403,
                             content_type="text/plain")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable
@@ -48,18 +49,40 @@ def _enqueue_delivery(ids: list[int]) -> None:
     )
 
 
+def slack_escape(text: str) -> str:
+    """Text from our data, safe inside a Slack message (``text`` and mrkdwn).
+
+    Slack's rule: escape ``&``, ``<`` and ``>`` (as ``&amp;`` ``&lt;`` ``&gt;``), so a name cannot make
+    a control sequence (``<!channel>``, ``<@U…>``) or a disguised link (``<https://evil|Re-login>``).
+    A word joiner after the scheme stops Slack from auto-linking a URL written into a name; control
+    characters (a line break in a name) become spaces.
+    """
+    text = header_text(str(text))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _URL_SCHEME.sub(lambda m: m.group(1) + ":\u2060//", text)
+
+
+_URL_SCHEME = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 def slack_payload(*, account: Account, change: ScoreChange, score: AccountScore | None) -> dict:
-    """The Slack incoming-webhook message for a tier change: score, tier, top reasons and a link."""
+    """The Slack incoming-webhook message for a tier change: score, tier, top reasons and a link.
+
+    Every value from our data goes through ``slack_escape``; only our own account URL is a link.
+    """
     reasons = list(((score.components if score else None) or {}).get("top_reasons", []))[:3]
     url = account_url(account)
+    name = slack_escape(account.name)
     tier = Tier(change.to_tier).label
     was = f", was {Tier(change.from_tier).label.lower()}" if change.from_tier else ""
-    headline = f"{account.name} entered {tier.lower()} (score {change.to_score:.1f}{was})"
-    reason_text = "\n".join(f"• {r}" for r in reasons) or "• No signal stands out."
+    headline = f"{name} entered {tier.lower()} (score {change.to_score:.1f}{was})"
+    reason_text = "\n".join(f"• {slack_escape(r)}" for r in reasons) or "• No signal stands out."
     return {
         "text": f"{headline}. {url}",
+        "unfurl_links": False,
+        "unfurl_media": False,
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*<{url}|{account.name}>* entered *{tier}*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*<{url}|{name}>* entered *{tier}*"}},
             {
                 "type": "section",
                 "fields": [

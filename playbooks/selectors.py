@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.access import can_act_on_account, visible_accounts
+from accounts.capabilities import Cap, can
 from accounts.roles import Role, roles_of
 from playbooks.models import SEVERITY_RANK, Task
 
@@ -35,7 +36,7 @@ def day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 
 
 def can_work_queue(user) -> bool:
-    return bool(roles_of(user) & {Role.CSM, Role.MANAGER, Role.OPS})
+    return can(user, Cap.WORK_QUEUE)
 
 
 def managed_team_ids_q(user) -> Q:
@@ -47,7 +48,7 @@ def managed_team_ids_q(user) -> Q:
 
 def queue_owner_choices(user) -> QuerySet:
     """Whose queue a manager (or ops) may switch to: every CSM."""
-    if not roles_of(user) & {Role.MANAGER, Role.OPS}:
+    if not can(user, Cap.SWITCH_QUEUE):
         return User.objects.none()
     return User.objects.filter(groups__name=Role.CSM.value, is_active=True).order_by("first_name", "username").distinct()
 
@@ -63,7 +64,7 @@ class QueueScope:
 
 def queue_scope(viewer, who: str) -> QueueScope:
     """Resolve the ``who`` filter; CSMs only ever see their own queue."""
-    if not who or not roles_of(viewer) & {Role.MANAGER, Role.OPS}:
+    if not who or not can(viewer, Cap.SWITCH_QUEUE):
         return QueueScope(label="My queue", q=Q(assignee=viewer), key="")
     if who == UNASSIGNED:
         return QueueScope(label="Team's unassigned queue", q=managed_team_ids_q(viewer), key=UNASSIGNED)

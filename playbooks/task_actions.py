@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,9 +25,55 @@ LIVE = (Task.Status.OPEN, Task.Status.SNOOZED)
 SNOOZE_MAX_DAYS = {Severity.HIGH: 7, Severity.MEDIUM: 30, Severity.LOW: 90}
 
 
+class TaskConflict(ValidationError):
+    """Someone else acted on the task first: says who did what, and when.
+
+    Raised by the conditional updates below when the row no longer has the status the action
+    needs; the queue answers 409 with this message and leaves the row as the winner left it.
+    """
+
+    def __init__(self, task: Task):
+        self.task = task
+        super().__init__({"__all__": conflict_message(task)})
+
+
+def _who(user) -> str:
+    if user is None:
+        return "Healthscore"  # closed by the system (auto-close on recovery, superseded)
+    return user.get_full_name() or user.username
+
+
+def _when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f" at {local:%H:%M} on {local.day} {local:%b %Y}"
+
+
+def conflict_message(task: Task) -> str:
+    """"Already completed by Bob Lee at 09:14 on 26 Nov 2026." (what the task is now, and by whom)."""
+    if task.status == Task.Status.DONE:
+        return f"Already completed by {_who(task.closed_by)}{_when(task.closed_at)}."
+    if task.status == Task.Status.DISMISSED:
+        return f"Already dismissed by {_who(task.closed_by)}{_when(task.closed_at)}."
+    if task.status == Task.Status.SNOOZED:
+        return f"Already snoozed until {_when(task.snoozed_until).removeprefix(' at ')}."
+    return "This task is already open."
+
+
+def _transition(task: Task, *, allowed: tuple[str, ...], **values) -> Task:
+    """One conditional ``UPDATE … WHERE id = … AND status IN allowed``: of two people acting at once
+    exactly one wins, the row holds only the winner's fields, and the loser gets TaskConflict."""
+    changed = Task.objects.filter(pk=task.pk, status__in=allowed).update(**values)
+    task.refresh_from_db()
+    if not changed:
+        raise TaskConflict(task)
+    return task
+
+
 def _require_live(task: Task) -> None:
     if task.status not in LIVE:
-        raise ValidationError({"__all__": f"This task is already {task.get_status_display().lower()}."})
+        raise TaskConflict(task)
 
 
 def snooze_max_days(severity: str) -> int:
@@ -55,81 +101,69 @@ def _snooze_until(day: dt.date | None, now: dt.datetime, *, severity: str) -> dt
     return timezone.make_aware(start, timezone.get_current_timezone())
 
 
-def _close(task: Task, *, status: str, actor, now: dt.datetime, **fields: str) -> Task:
-    """Close a live task as ``status`` by ``actor``, setting the extra ``fields`` (its note or reason)."""
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.status = status
-    task.closed_at = now
-    task.closed_by = actor
-    task.save(update_fields=["status", "closed_at", "closed_by", "updated_at", *fields])
-    return task
-
-
-def _start(task: Task, now: dt.datetime) -> list[str]:
-    """Mark when work on the task began (first tick or completion): time-to-action is measurable."""
-    if task.started_at is None:
-        task.started_at = now
-        return ["started_at"]
-    return []
-
-
 def task_complete(*, task: Task, actor, note: str, now: dt.datetime) -> Task:
     _require_live(task)
-    started = _start(task, now)
-    if started:
-        task.save(update_fields=started)
-    return _close(task, status=Task.Status.DONE, actor=actor, now=now, outcome_note=note.strip())
+    # Completion starts the task too when nothing was ticked (time-to-action stays measurable).
+    return _transition(task, allowed=LIVE, status=Task.Status.DONE, closed_at=now, closed_by=actor,
+                       outcome_note=note.strip(), updated_at=now, started_at=Coalesce("started_at", Value(now)))
 
 
 def task_check(*, task: Task, actor, item: int, done: bool, now: dt.datetime) -> Task:
-    """Tick (or untick) one item of the task's checklist; the first tick starts the task."""
-    _require_live(task)
-    items = task.step.checklist_items()
-    if not 0 <= item < len(items):
-        raise ValidationError({"__all__": f"This task's checklist has {len(items)} items; item {item + 1} does not exist."})
-    text = items[item]
-    ticked = [t for t in task.checklist_done if t != text]
-    if done:
-        ticked.append(text)
-    task.checklist_done = ticked
-    fields = ["checklist_done", "updated_at", *(_start(task, now) if done else [])]
-    task.save(update_fields=fields)
-    return task
+    """Tick (or untick) one item of the task's checklist; the first tick starts the task.
+
+    The row is locked while its list is rewritten, so two ticks at once both count.
+    """
+    with transaction.atomic():
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        task.refresh_from_db()
+        _require_live(locked)
+        items = task.step.checklist_items()
+        if not 0 <= item < len(items):
+            raise ValidationError({"__all__": f"This task's checklist has {len(items)} items; item {item + 1} does not exist."})
+        text = items[item]
+        ticked = [t for t in locked.checklist_done if t != text]
+        if done:
+            ticked.append(text)
+        values = {"checklist_done": ticked, "updated_at": now}
+        if done:
+            values["started_at"] = Coalesce("started_at", Value(now))
+        return _transition(task, allowed=LIVE, **values)
+
+
+REOPENABLE = (Task.Status.DONE, Task.Status.DISMISSED, Task.Status.SNOOZED)
 
 
 def task_reopen(*, task: Task, actor, now: dt.datetime) -> Task:
     """Undo a complete, dismiss or snooze: the task is open again as it was (its checklist kept).
 
     Refused when another live task for the same step exists meanwhile (a playbook re-fired), since
-    an account has at most one live task per step.
+    an account has at most one live task per step (the partial unique index has the last word).
     """
     if task.status == Task.Status.OPEN:
         raise ValidationError({"__all__": "This task is already open."})
+    newer = "A newer task for this step is already open; work that one instead."
     if Task.objects.filter(account_id=task.account_id, step_id=task.step_id, status__in=LIVE).exclude(pk=task.pk).exists():
-        raise ValidationError({"__all__": "A newer task for this step is already open; work that one instead."})
-    task.status = Task.Status.OPEN
-    task.snoozed_until = None
-    task.closed_at = None
-    task.closed_by = None
-    task.dismiss_reason = ""
-    task.save(update_fields=["status", "snoozed_until", "closed_at", "closed_by", "dismiss_reason", "updated_at"])
-    return task
+        raise ValidationError({"__all__": newer})
+    try:
+        with transaction.atomic():
+            return _transition(task, allowed=REOPENABLE, status=Task.Status.OPEN, snoozed_until=None, closed_at=None,
+                               closed_by=None, dismiss_reason="", updated_at=now)
+    except IntegrityError:
+        raise ValidationError({"__all__": newer}) from None
 
 
 def task_dismiss(*, task: Task, actor, reason: str, now: dt.datetime) -> Task:
     _require_live(task)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this task is dismissed."})
-    return _close(task, status=Task.Status.DISMISSED, actor=actor, now=now, dismiss_reason=reason.strip())
+    return _transition(task, allowed=LIVE, status=Task.Status.DISMISSED, closed_at=now, closed_by=actor,
+                       dismiss_reason=reason.strip(), updated_at=now)
 
 
 def task_snooze(*, task: Task, actor, until: dt.date | None, now: dt.datetime) -> Task:
     _require_live(task)
-    task.snoozed_until = _snooze_until(until, now, severity=task.severity)
-    task.status = Task.Status.SNOOZED
-    task.save(update_fields=["status", "snoozed_until", "updated_at"])
-    return task
+    until_at = _snooze_until(until, now, severity=task.severity)
+    return _transition(task, allowed=LIVE, status=Task.Status.SNOOZED, snoozed_until=until_at, updated_at=now)
 
 
 def task_reassign(*, task: Task, actor, assignee_id: int | None) -> Task:
@@ -139,15 +173,13 @@ def task_reassign(*, task: Task, actor, assignee_id: int | None) -> Task:
         team_id = task.team_id or task.account.team_id
         if team_id is None:
             raise ValidationError({"assignee": "This account has no team, so there is no unassigned queue."})
-        task.team_id = team_id
-        task.assignee = None
+        values = {"team_id": team_id, "assignee": None}
     else:
         assignee = assignable_users(actor).filter(pk=assignee_id).first()
         if assignee is None:
             raise ValidationError({"assignee": "You can only hand tasks to people on your team."})
-        task.assignee = assignee
-    task.save(update_fields=["assignee", "team", "updated_at"])
-    return task
+        values = {"assignee": assignee}
+    return _transition(task, allowed=LIVE, updated_at=timezone.now(), **values)
 
 
 @transaction.atomic

@@ -86,7 +86,7 @@ def _enrolments(
                 for playbook in playbooks.get(Playbook.Trigger.DOWNGRADE, []):
                     if _in_segment(playbook, segment_id):
                         out.append(Enrolment(account, playbook, change.to_tier, change))
-        if score is None:
+        if score is None or not score.tier:  # not enough data yet: no level trigger either
             continue
         for kind, trend in TREND_OF_KIND.items():
             if score.trend != trend:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -22,9 +21,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.capabilities import Cap, can, requires
 from accounts.exports import csv_response
 from accounts.models import SavedView
-from accounts.roles import Role, has_role
 from accounts.selectors import filter_query, page_by_ids
 from accounts.views import saved_views_of
 from healthscore.views import partial_template, push_clean_url
@@ -104,11 +103,11 @@ def _queue_context(request: HttpRequest, params) -> dict:
         "owners": list(queue_owner_choices(request.user)),
         "assignees": assignees,
         "unassigned_key": UNASSIGNED,
-        "can_switch": has_role(request.user, Role.MANAGER, Role.OPS),
+        "can_switch": can(request.user, Cap.SWITCH_QUEUE),
     }
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     if not can_work_queue(request.user):
@@ -119,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return push_clean_url(request, response, "queue-results")
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_GET
 def queue_export(request: HttpRequest) -> HttpResponse:
     """The queue as CSV: every task the filters select (all pages), in work order."""
@@ -145,7 +144,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     return csv_response(filename=f"queue-{timezone.localdate(now).isoformat()}.csv", header=header, rows=rows())
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_GET
 def counters(request: HttpRequest) -> HttpResponse:
     if not can_work_queue(request.user):
@@ -160,12 +159,28 @@ def _row_response(request: HttpRequest, task: Task, action: str, form: Form, sta
     return render(request, "playbooks/queue.html#row", context, status=status)
 
 
+def _conflict_response(request: HttpRequest, conflict: task_actions.TaskConflict) -> HttpResponse:
+    """Someone acted on the task first: 409 with their action in words ("Already completed by Bob at …").
+
+    htmx shows the text as a toast and reloads the list (the row moved on); a plain form post gets
+    it as a message on the queue.
+    """
+    text = " ".join(conflict.messages)
+    if request.htmx:
+        response = HttpResponse(text, status=409, content_type="text/plain; charset=utf-8")
+        return trigger_client_event(response, "task-conflict", {"task": conflict.task.pk, "message": text})
+    messages.error(request, text)
+    return redirect("playbooks:queue")
+
+
 def _act(request: HttpRequest, pk: int, form_class: type[Form], action: str, run: Callable[[Task, dict], object]) -> HttpResponse:
     task = task_for_action(request.user, pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
             run(task, form.cleaned_data)
+        except task_actions.TaskConflict as conflict:
+            return _conflict_response(request, conflict)
         except ValidationError as error:
             form.add_error(None, error)
     if form.errors:
@@ -186,7 +201,7 @@ def _act(request: HttpRequest, pk: int, form_class: type[Form], action: str, run
     return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(request.POST.get("next"), None) else "playbooks:queue")
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_POST
 def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
@@ -194,7 +209,7 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
                 lambda task, data: task_actions.task_complete(task=task, actor=request.user, note=data["note"], now=now))
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_POST
 def task_snooze(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
@@ -202,7 +217,7 @@ def task_snooze(request: HttpRequest, pk: int) -> HttpResponse:
                 lambda task, data: task_actions.task_snooze(task=task, actor=request.user, until=data["until"], now=now))
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_POST
 def task_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
@@ -210,14 +225,14 @@ def task_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
                 lambda task, data: task_actions.task_dismiss(task=task, actor=request.user, reason=data["reason"], now=now))
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_POST
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, ReassignForm, "reassign",
                 lambda task, data: task_actions.task_reassign(task=task, actor=request.user, assignee_id=data["assignee"]))
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_POST
 def task_check(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
@@ -226,7 +241,7 @@ def task_check(request: HttpRequest, pk: int) -> HttpResponse:
                                                            done=data["done"], now=now))
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_POST
 def task_undo(request: HttpRequest, pk: int) -> HttpResponse:
     """Undo a complete, snooze or dismiss (the toast's Undo; "Wake" in the snoozed view)."""
@@ -235,7 +250,7 @@ def task_undo(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, Form, action, lambda task, data: task_actions.task_reopen(task=task, actor=request.user, now=now))
 
 
-@login_required
+@requires(Cap.WORK_QUEUE)
 @require_POST
 def tasks_bulk(request: HttpRequest) -> HttpResponse:
     """Complete, snooze, reassign or dismiss the ticked tasks, then show the list again with the same filters."""
@@ -272,9 +287,7 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@requires(Cap.VIEW_DASHBOARD)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.MANAGER, Role.OPS):
-        raise PermissionDenied("The dashboard is for CS managers.")
     return render(request, "playbooks/dashboard.html", dashboard_data(user=request.user, now=timezone.now()))

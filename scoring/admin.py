@@ -120,6 +120,16 @@ class SignalDefinitionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         ("Missing or stale data", {"fields": ["stale_after_days", "missing_policy"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        # Audited and, when a scoring field changed, every account it scores is recomputed
+        # (change log: "signal definition changed"): scoring.versions.signal_definition_save.
+        from scoring.versions import signal_definition_save
+
+        queued = signal_definition_save(signal=obj, actor=request.user)
+        if queued:
+            self.message_user(request, f"Recomputing the {len(queued)} account{'s' if len(queued) != 1 else ''} "
+                                       f"this signal scores.", messages.INFO)
+
 
 @admin.register(ScoreModel)
 class ScoreModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
@@ -200,7 +210,8 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
             self.message_user(request, "Publish one version at a time.", messages.ERROR)
             return
         version = queryset.get()
-        if "confirm" not in request.POST:
+        # A version that cannot be published is refused at once: no confirmation page to say so.
+        if "confirm" not in request.POST and version.is_editable:
             return self._publish_confirmation(request, version)
         try:
             version_publish(version=version, actor=request.user, now=timezone.now())
@@ -259,6 +270,9 @@ class ScoreModelVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Observation)
 class ObservationAdmin(admin.ModelAdmin):
+    """Observations added, edited or deleted here go through scoring.ingest like the API's: the same
+    range check (the model's clean), counted per source, and the account's score recomputed."""
+
     list_display = ["account", "signal", "value", "observed_at", "source", "created_at"]
     list_filter = ["signal", "source"]
     search_fields = ["account__name", "account__external_id", "idempotency_key"]
@@ -266,6 +280,27 @@ class ObservationAdmin(admin.ModelAdmin):
     raw_id_fields = ["account"]
     date_hierarchy = "observed_at"
     show_full_result_count = False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        key = form.base_fields.get("idempotency_key")
+        if key is not None:
+            key.required = False
+            key.help_text = "Empty: account|signal|observed_at|source, the key the API would give it."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        from scoring.ingest import observation_save
+
+        observation_save(observation=obj)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Observation.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        from scoring.ingest import observations_delete
+
+        observations_delete(queryset=queryset)
 
 
 @admin.register(AccountScore)
@@ -333,8 +368,37 @@ class DailyRunAdmin(ReadOnlyAdmin):
     inlines = [DailyChunkInline]
 
 
+class OverrideAdminForm(forms.ModelForm):
+    """The account page's rules for overrides (scoring.overrides.override_errors), shown by field."""
+
+    class Meta:
+        model = Override
+        fields = ["account", "reason", "note", "effect", "value", "expires_at", "revoked_at"]
+
+    def clean(self):
+        from scoring.overrides import override_errors, override_expires_on
+
+        data = super().clean()
+        if self.instance.pk and data.get("revoked_at"):
+            return data  # revoking: the rest may stay as it was
+        errors = override_errors(
+            reason=data.get("reason"), effect=data.get("effect"), value=data.get("value"),
+            expires_on=override_expires_on(data.get("expires_at")), note=data.get("note") or "", now=timezone.now(),
+        )
+        if self.instance.pk and "expires_at" not in self.changed_data:
+            errors.pop("expires", None)
+        for name, message in errors.items():
+            name = "expires_at" if name == "expires" else name
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return data
+
+
 @admin.register(Override)
-class OverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class OverrideAdmin(admin.ModelAdmin):
+    """Overrides written here go through scoring.overrides (its rules, audit and the account's recompute)."""
+
+    form = OverrideAdminForm
     list_display = ["account", "reason", "effect", "value", "expires_at", "created_by", "revoked_at"]
     list_filter = ["reason", "effect"]
     search_fields = ["account__name", "note"]
@@ -342,9 +406,32 @@ class OverrideAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_by", "created_at"]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        from scoring.overrides import override_create, override_expires_on, override_update
+
+        now = timezone.now()
+        if change:
+            override_update(override=obj, actor=request.user, now=now)
+            return
+        created = override_create(
+            account=obj.account, actor=request.user, reason=obj.reason, effect=obj.effect, value=obj.value,
+            expires_on=override_expires_on(obj.expires_at), note=obj.note or "", now=now,
+        )
+        for name in ("pk", "expires_at", "note", "created_by_id", "created_at"):
+            setattr(obj, name, getattr(created, name))
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Override.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        from scoring.audit import audit_record, snapshot
+        from scoring.tasks import recompute_enqueue
+
+        accounts = set()
+        for override in queryset:
+            audit_record(actor=request.user, action="delete", obj=override, before=snapshot(override), after=None)
+            accounts.add(override.account_id)
+        queryset.delete()
+        recompute_enqueue(accounts)
 
 
 @admin.register(AuditEvent)

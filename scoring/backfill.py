@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Account
 from scoring import selectors
 from scoring.engine import (
     HISTORY_DAYS,
@@ -43,6 +44,8 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
     series = {key: SeriesAggregator(by_id[key[1]], obs, ref=now) for key, obs in raw.items()}
     overrides = selectors.overrides_for(ids, start)
     first_day, last_day = timezone.localdate(start), timezone.localdate(now)
+    # A churned account's history ends on its churn date: no snapshot, score or change after it.
+    ended = dict(Account.objects.filter(pk__in=ids, churned_on__isnull=False).values_list("pk", "churned_on"))
     scored_before = selectors.accounts_scored_before(ids, first_day)
     prior: dict[int, PriorState | None] = {}
     baseline: dict[int, dict | None] = {}
@@ -54,6 +57,8 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
         as_of = now - k * day
         today = timezone.localdate(as_of)
         for aid in ids:
+            if aid in ended and today > ended[aid]:
+                continue
             spec = specs[versions[aid]]
             mine = past[aid]
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
@@ -63,8 +68,9 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
             r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=today, prior=prior.get(aid),
                                 history=history, overrides=overrides.get(aid, ()))
-            mine[today] = r.score
-            trail[aid].append(r.score)
+            if r.tier:  # days without a tier (not enough data yet) are no baseline for a trend
+                mine[today] = r.score
+                trail[aid].append(r.score)
             snapshots.append(snapshot_of(aid, today, r))
             # Day one of the range is the first score only for accounts without older history.
             first_of_old = aid not in baseline and aid in scored_before

@@ -86,6 +86,8 @@ class ModelSpec:
     rapid_decline_days: int = 30
     number: int = 1
     name: str = ""
+    # Share of the model's weight that must have data before the account gets a tier.
+    min_data_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,25 @@ def score_components(
     return {"raw_score": raw, "score": score, "signals": signals, "override": override_json, "top_reasons": reasons}
 
 
+def data_share(model: ModelSpec, components: dict) -> float:
+    """Share of the model's full weight (every weighted signal, whether it has data or not) held by signals
+    with current data ("ok"): W_c/ΣW · w_m/Σw_c summed over those signals."""
+    weights = {s.key: (s.category, s.weight) for s in model.signals
+               if s.weight > 0 and model.category_weights.get(s.category, 0) > 0}
+    cat_sum: dict[str, float] = {}
+    for cat, w in weights.values():
+        cat_sum[cat] = cat_sum.get(cat, 0.0) + w
+    total = sum(model.category_weights[c] for c in cat_sum)
+    if not total:
+        return 0.0
+    share = 0.0
+    for row in components["signals"]:
+        if row["status"] == "ok" and row["key"] in weights:
+            cat, w = weights[row["key"]]
+            share += model.category_weights[cat] / total * w / cat_sum[cat]
+    return round(share, 4)
+
+
 # --- stability and trend -------------------------------------------------------
 
 
@@ -394,6 +415,11 @@ def compute_account(
     today = today or now.date()
     components = score_components(model, aggregates, now, overrides)
     score = components["score"]
+    share = data_share(model, components)
+    if share < model.min_data_share:
+        return _not_enough_data(model, components, share, today)
+    if prior is not None and not prior.tier:
+        prior = None  # the first score with enough data enters its tier, as a first score does
     raw_tier = tier_for(score, model)
     tier, tier_since, pending, pending_since = effective_tier(
         raw_tier=raw_tier, score=score, today=today, prior=prior, history=history, model=model
@@ -407,4 +433,19 @@ def compute_account(
         override_id=components["override"]["id"] if components["override"] else None,
         hold_days=model.hold_days, decline_days=model.rapid_decline_days,
         decline=round(score - history.peak, 2) if is_rapid_decline(score, history, model) else None,
+    )
+
+
+def _not_enough_data(model: ModelSpec, components: dict, share: float, today: dt.date) -> AccountResult:
+    """Too little of the model's weight has data: a score for reference, but no tier (so no playbook, no
+    alert, no hysteresis or trend) until enough arrives."""
+    components = {**components, "not_enough_data": True, "data_share": share,
+                  "top_reasons": [f"Not enough data yet: {share:.0%} of the model's weight has data "
+                                  f"(needs {model.min_data_share:.0%})"]}
+    return AccountResult(
+        score=components["score"], raw_score=components["raw_score"], raw_tier="", tier="", tier_since=today,
+        pending_tier="", pending_since=None, trend="stable", delta_7=None, delta_30=None, delta_90=None,
+        components=components, model_version_id=model.version_id,
+        override_id=components["override"]["id"] if components["override"] else None,
+        hold_days=model.hold_days, decline_days=model.rapid_decline_days,
     )

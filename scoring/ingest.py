@@ -342,3 +342,41 @@ def _bulk_create(rows: list[_Row], progress: Callable[[int, int], None] | None) 
         )
         if progress is not None:
             progress(min(start + _CHUNK, len(rows)), len(rows))
+
+
+def observation_save(*, observation: Observation) -> Observation:
+    """Store one observation written by hand (the admin's add or edit form) as ingest would.
+
+    The same plausible-range check as the API and the CSV import, the default idempotency key when
+    none is given, a new one counted under its source, and the account recomputed after commit
+    (both accounts when an edit moved the observation to another one).
+    """
+    from django.core.exceptions import ValidationError
+
+    problem = observation.signal.value_error(observation.value)
+    if problem:
+        raise ValidationError({"value": problem.capitalize()})
+    if not observation.idempotency_key:
+        observation.idempotency_key = observation_key(
+            account_id=observation.account_id, signal_id=observation.signal_id, observed_at=observation.observed_at,
+            source=observation.source,
+        )
+    with transaction.atomic():
+        before = None
+        if observation.pk:
+            before = Observation.objects.filter(pk=observation.pk).values_list("account_id", flat=True).first()
+        created = observation.pk is None or before is None
+        observation.save()
+        if created:
+            IngestCount.add(day=timezone.localdate(), counts=Counter([observation.source]))
+        recompute_enqueue({observation.account_id, *([before] if before else [])})
+    return observation
+
+
+def observations_delete(*, queryset) -> int:
+    """Delete observations (the admin) and recompute the accounts they belonged to."""
+    with transaction.atomic():
+        accounts = set(queryset.values_list("account_id", flat=True))
+        deleted, _ = queryset.delete()
+        recompute_enqueue(accounts)
+    return deleted

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -197,6 +198,11 @@ class ScoreModelVersion(models.Model):
     hold_days = models.PositiveIntegerField(default=7, help_text="Days a new tier must hold before it takes effect.")
     rapid_decline_points = models.FloatField(default=20)
     rapid_decline_days = models.PositiveIntegerField(default=30)
+    min_data_share = models.FloatField(
+        default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of the model's weight (0–1) that must have data before an account gets a tier; "
+                  "below it the account is 'not enough data yet' (no tier, no playbook, no alert).",
+    )
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -313,8 +319,9 @@ class AccountScore(models.Model):
 
     account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, primary_key=True, related_name="score")
     score = models.FloatField()
-    raw_tier = models.CharField(max_length=10, choices=Tier.choices)
-    tier = models.CharField(max_length=10, choices=Tier.choices, help_text="Effective tier, after hysteresis.")
+    raw_tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
+    tier = models.CharField(max_length=10, choices=Tier.choices, blank=True,
+                            help_text="Effective tier, after hysteresis; empty: not enough data yet.")
     tier_since = models.DateField(null=True, blank=True)
     pending_tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
     pending_since = models.DateField(null=True, blank=True)
@@ -337,8 +344,8 @@ class ScoreSnapshot(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="snapshots")
     date = models.DateField()
     score = models.FloatField()
-    raw_tier = models.CharField(max_length=10, choices=Tier.choices)
-    tier = models.CharField(max_length=10, choices=Tier.choices)
+    raw_tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
+    tier = models.CharField(max_length=10, choices=Tier.choices, blank=True, help_text="Empty: not enough data yet.")
     model_version = models.ForeignKey(ScoreModelVersion, on_delete=models.PROTECT, related_name="+")
     components = models.JSONField(default=dict)
     override_active = models.BooleanField(default=False)
@@ -357,6 +364,13 @@ class ScoreChange(models.Model):
         DATA = "data", "Data"
         MODEL_VERSION = "model_version", "Model version"
         OVERRIDE = "override", "Override"
+        SIGNAL_DEFINITION = "signal_definition", "Signal definition changed"
+
+    # One entry per account and day for whatever a person or the data did (data, a flag, a signal
+    # edit): a later move the same day rewrites that entry (scoring.services), so a flag set after
+    # a tier change never logs, tasks or alerts the same "green → red" twice. A new model version
+    # keeps its own entry (it re-scores everyone and alerts nobody).
+    FOLDED_CAUSES = (Cause.DATA, Cause.OVERRIDE, Cause.SIGNAL_DEFINITION)
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="score_changes")
     date = models.DateField()

@@ -69,6 +69,7 @@ def model_specs(versions: Iterable[ScoreModelVersion]) -> dict[int, ModelSpec]:
             version_id=v.pk, category_weights=cats[v.pk], signals=tuple(sigs[v.pk]), green=v.green_threshold,
             yellow=v.yellow_threshold, hold_days=v.hold_days, rapid_decline_points=v.rapid_decline_points,
             rapid_decline_days=v.rapid_decline_days, number=v.number, name=str(v.model),
+            min_data_share=v.min_data_share,
         )
         for v in versions
     }
@@ -146,14 +147,16 @@ def histories(account_ids: Sequence[int], today: dt.date, peak_days: Iterable[in
     """account id → rapid-decline days → History (scores 7/30/60/90 days ago, peak before today)."""
     past: dict[int, dict[int, float]] = defaultdict(dict)
     dates = {today - dt.timedelta(days=d): d for d in HISTORY_DAYS}
-    for aid, date, score in ScoreSnapshot.objects.filter(of_accounts(account_ids), date__in=list(dates)).values_list(
+    # Days without a tier (not enough data yet) are no baseline for a trend or a decline.
+    tiered = ScoreSnapshot.objects.exclude(tier="")
+    for aid, date, score in tiered.filter(of_accounts(account_ids), date__in=list(dates)).values_list(
         "account_id", "date", "score"
     ):
         past[aid][dates[date]] = score
     out: dict[int, dict[int, History]] = defaultdict(dict)
     for days in set(peak_days):
         peaks = dict(
-            ScoreSnapshot.objects.filter(
+            tiered.filter(
                 of_accounts(account_ids), date__gte=today - dt.timedelta(days=days), date__lt=today
             ).values("account_id").annotate(peak=Max("score")).values_list("account_id", "peak")
         )

@@ -21,6 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
@@ -130,8 +131,22 @@ def _load_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict
                    overrides=overrides, redo=redo, earlier=earlier, existing=existing)
 
 
-def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) -> Planned:
-    """Compute the chunk's scores and change-log rows (one more read: stored components where needed)."""
+def _day_entry(existing: dict, aid: int, today: dt.date, change: ScoreChange) -> None:
+    """Fold ``change`` into the account's entry of the day when one exists (ScoreChange.FOLDED_CAUSES):
+    a flag set after today's tier change rewrites that entry (same row, same tasks and alerts)
+    instead of logging the same move a second time under another cause."""
+    if change.cause not in ScoreChange.FOLDED_CAUSES or (aid, today, change.cause) in existing:
+        return
+    for cause in ScoreChange.FOLDED_CAUSES:
+        if (aid, today, cause) in existing:
+            change.cause = cause
+            return
+
+
+def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime, cause: str | None = None) -> Planned:
+    """Compute the chunk's scores and change-log rows (one more read: stored components where needed).
+
+    ``cause``: what moved the scores when the caller knows (a signal definition edit)."""
     today = timezone.localdate(now)
     results: dict[int, AccountResult] = {}
     changes = []
@@ -163,7 +178,9 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
     for aid, baseline in baselines.items():
         if aid in stored:
             baseline = {**baseline, "components": stored[aid]}
-        change = change_for(aid, today, baseline, results[aid])
+        change = change_for(aid, today, baseline, results[aid], cause)
+        if change is not None:
+            _day_entry(existing, aid, today, change)
         if change is not None and not unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
     scoring_errors_record(failures=failures, now=now)
@@ -171,8 +188,8 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime) ->
 
 
 def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
-                     aggregates: dict | None = None) -> Planned:
-    return _plan_chunk(_load_chunk(chunk, specs, routing, now, aggregates), specs, now)
+                     aggregates: dict | None = None, cause: str | None = None) -> Planned:
+    return _plan_chunk(_load_chunk(chunk, specs, routing, now, aggregates), specs, now, cause)
 
 
 def _collect(result: RecomputeResult, part: RecomputeResult) -> None:
@@ -239,15 +256,19 @@ def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, n
 
 def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
-    progress: Progress | None = None, account_range: tuple[int, int] | None = None, effects: bool = True,
+    progress: Progress | None = None, account_range: tuple[int, int] | None = None,
+    cause: str | None = None, effects: bool = True,
 ) -> RecomputeResult:
     """Recompute the given accounts (None: every active account) as of ``now``.
 
-    This is the one path of every score write (ingest, overrides, publishing, the daily run, the
-    CLI): each chunk's write stores the scores, snapshots and change log together with a
-    ``ScoreOutbox`` row of what still has to be acted on (``result.outbox_ids``); the caller then
-    runs ``scoring.effects.effects_drain``, and whatever a crash leaves undone is drained later
+    This is the one path of every score write (ingest, overrides, publishing, signal edits, the
+    daily run, the CLI): each chunk's write stores the scores, snapshots and change log together
+    with a ``ScoreOutbox`` row of what still has to be acted on (``result.outbox_ids``); the caller
+    then runs ``scoring.effects.effects_drain``, and whatever a crash leaves undone is drained later
     by the next caller or the watchdog. ``effects=False`` (historical rebuilds only): no record.
+
+    cause: the change log's cause for moves the data did not make (``ScoreChange.Cause``: an edit of
+    a signal definition); a new model version or override still names itself.
 
     account_range=(first, end): the active accounts with first ≤ id < end (a chunk of the
     daily run), read like a full run: one aggregation over the id range, no IN list.
@@ -258,12 +279,19 @@ def scores_recompute(
     so triggers never act on the past.
     """
     if account_ids is None:
-        active = Account.objects.filter(status=Account.Status.ACTIVE)
+        live = Q(status=Account.Status.ACTIVE)
+        if backfill_days > 0:  # a rebuild of history includes the accounts that churned during it
+            first_day = timezone.localdate(now) - dt.timedelta(days=backfill_days - 1)
+            live |= Q(status=Account.Status.CHURNED, churned_on__gte=first_day)
+        active = Account.objects.filter(live)
         if account_range is not None:
             active = active.filter(pk__gte=account_range[0], pk__lt=account_range[1])
         ids = list(active.order_by("pk").values_list("pk", flat=True))
-    else:
+    elif backfill_days > 0:
         ids = sorted(set(account_ids))
+    else:  # a churned account is not scored after its end (its history stays)
+        ids = sorted(set(account_ids) - set(
+            Account.objects.filter(pk__in=list(account_ids), status=Account.Status.CHURNED).values_list("pk", flat=True)))
     specs, routing = selectors.published_models()
     result = RecomputeResult()
     if not ids or not specs:
@@ -291,7 +319,7 @@ def scores_recompute(
             if backfill_days > 0:
                 _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days, effects))
             else:
-                planned = _recompute_chunk(chunk, specs, routing, now, aggregates)
+                planned = _recompute_chunk(chunk, specs, routing, now, aggregates, cause)
                 planned.effects = effects
                 _collect(result, planned.write(now))
             done += len(chunk)

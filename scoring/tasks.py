@@ -8,14 +8,15 @@ from django.conf import settings
 from django.db import transaction
 
 
-def recompute_enqueue(account_ids: Iterable[int]) -> None:
+def recompute_enqueue(account_ids: Iterable[int], cause: str | None = None) -> None:
     """Enqueue a recompute of the given accounts once the current transaction commits.
 
     Many observations for one account in a batch become a single recompute: the
     ids are de-duplicated here, and the worker never reads uncommitted data.
     Long lists (a published model version, a large import) are split into one
     task per ``RECOMPUTE_CHUNK_SIZE`` accounts, so no task outgrows the timeout
-    and several workers share the work.
+    and several workers share the work. ``cause``: the change log's cause when the caller knows
+    it (``ScoreChange.Cause.SIGNAL_DEFINITION``), passed on to ``recompute_accounts``.
     """
     ids = sorted({int(i) for i in account_ids})
     if not ids:
@@ -27,19 +28,22 @@ def recompute_enqueue(account_ids: Iterable[int]) -> None:
 
     def enqueue() -> None:
         for chunk in chunks:
-            async_task("scoring.tasks.recompute_accounts", chunk, task_name="recompute")
+            if cause:
+                async_task("scoring.tasks.recompute_accounts", chunk, cause=cause, task_name="recompute")
+            else:
+                async_task("scoring.tasks.recompute_accounts", chunk, task_name="recompute")
 
     transaction.on_commit(enqueue)
 
 
-def recompute_accounts(account_ids: list[int]) -> dict:
+def recompute_accounts(account_ids: list[int], cause: str | None = None) -> dict:
     """Recompute the accounts now, then act on what the write recorded (triggers, tasks, alerts)."""
     from django.utils import timezone
 
     from scoring.effects import effects_drain
     from scoring.services import scores_recompute
 
-    result = scores_recompute(account_ids=account_ids, now=timezone.now())
+    result = scores_recompute(account_ids=account_ids, now=timezone.now(), cause=cause)
     outcome = effects_drain(ids=result.outbox_ids)
     outcome.pop("rows", None)
     return {"accounts": len(account_ids), "changes": len(result.changes), **outcome}

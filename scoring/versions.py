@@ -10,7 +10,13 @@ from django.db.models import Max, Q
 
 from accounts.models import Account
 from scoring.audit import audit_record, snapshot
-from scoring.models import CategoryWeight, ScoreModelVersion, SignalWeight
+from scoring.models import (
+    CategoryWeight,
+    ScoreChange,
+    ScoreModelVersion,
+    SignalDefinition,
+    SignalWeight,
+)
 from scoring.tasks import recompute_enqueue
 
 
@@ -87,3 +93,33 @@ def version_publish(*, version: ScoreModelVersion, actor, now: dt.datetime) -> N
         after["previous_version"] = previous.pk if previous else None
         audit_record(actor=actor, action="publish", obj=version, before=before, after=after)
         recompute_enqueue(_affected_accounts(version))
+
+
+# The fields of a signal definition that change how it scores (min/max only guard the way in).
+SIGNAL_SCORING_FIELDS = ("direction", "bad_value", "good_value", "aggregation", "window_days", "half_life_days",
+                         "stale_after_days", "missing_policy", "active")
+
+
+def signal_affected_accounts(signal: SignalDefinition) -> list[int]:
+    """Active accounts scored by a published version that weighs this signal."""
+    versions = ScoreModelVersion.objects.filter(
+        status=ScoreModelVersion.Status.PUBLISHED, signal_weights__signal=signal
+    ).select_related("model__segment").distinct()
+    return sorted({aid for version in versions for aid in _affected_accounts(version)})
+
+
+def signal_definition_save(*, signal: SignalDefinition, actor) -> list[int]:
+    """Save a signal definition (new or edited), audit it, and when a scoring field changed,
+    recompute every account it scores; their change-log entries say "signal definition changed",
+    never "data". Returns the accounts queued."""
+    with transaction.atomic():
+        stored = SignalDefinition.objects.select_for_update().filter(pk=signal.pk).first() if signal.pk else None
+        before = snapshot(stored)
+        signal.save()
+        audit_record(actor=actor, action="update" if stored else "create", obj=signal, before=before,
+                     after=snapshot(signal))
+        if stored is None or all(getattr(stored, f) == getattr(signal, f) for f in SIGNAL_SCORING_FIELDS):
+            return []
+        accounts = signal_affected_accounts(signal)
+        recompute_enqueue(accounts, cause=ScoreChange.Cause.SIGNAL_DEFINITION)
+    return accounts

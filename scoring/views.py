@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import Role, has_role
+from accounts.capabilities import Cap, can, requires
 from healthscore.bounds import BadInput
 from scoring.backtest import EXPECTED_LABEL, MIN_COUNT
 from scoring.forms import PeriodForm, SuggestForm
@@ -27,13 +26,6 @@ from scoring.validation_charts import lead_time_histogram, renewal_band_chart, t
 from scoring.validation_preview import preview_build
 from scoring.validation_thresholds import draft_create_with_thresholds, thresholds_suggest
 from scoring.versions import version_publish
-
-READERS = (Role.MANAGER, Role.OPS)
-
-
-def _require(request: HttpRequest, *roles: Role) -> None:
-    if not has_role(request.user, *roles):
-        raise PermissionDenied("Validation is for CS managers and CS ops.")
 
 
 def _draft(version_id: int) -> ScoreModelVersion:
@@ -68,10 +60,9 @@ def _thresholds(version: ScoreModelVersion, now, start, end, series=None) -> dic
     }
 
 
+@requires(Cap.VIEW_VALIDATION)
 @require_GET
-@login_required
 def validation(request: HttpRequest) -> HttpResponse:
-    _require(request, *READERS)
     now = timezone.now()
     form = PeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -100,17 +91,16 @@ def validation(request: HttpRequest) -> HttpResponse:
         "drafts": drafts,
         "minimum": MIN_COUNT,
         "expected": EXPECTED_LABEL,
-        "can_edit": has_role(request.user, Role.OPS),
+        "can_edit": can(request.user, Cap.EDIT_SCORING),
         "start": start,
         "end": end,
     }
     return render(request, "scoring/validation.html", context)
 
 
+@requires(Cap.EDIT_SCORING)
 @require_POST
-@login_required
 def suggest(request: HttpRequest) -> HttpResponse:
-    _require(request, Role.OPS)
     form = SuggestForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Could not read the request: " + "; ".join(
@@ -136,10 +126,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("scoring:preview", args=[draft.pk]) + (f"?{query}" if query else ""))
 
 
+@requires(Cap.VIEW_VALIDATION)
 @require_GET
-@login_required
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
-    _require(request, *READERS)
     draft = _draft(version_id)
     form = PeriodForm(request.GET or None)
     period = form.cleaned_data if form.is_valid() else {}
@@ -152,7 +141,7 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     context = {
         "preview": data,
         "backtests": backtests,
-        "can_publish": has_role(request.user, Role.OPS),
+        "can_publish": can(request.user, Cap.EDIT_SCORING),
         "form": form,
         "start": start,
         "end": end,
@@ -162,10 +151,9 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     return render(request, "scoring/preview.html", context)
 
 
+@requires(Cap.EDIT_SCORING)
 @require_POST
-@login_required
 def publish(request: HttpRequest, version_id: int) -> HttpResponse:
-    _require(request, Role.OPS)
     draft = _draft(version_id)
     try:
         version_publish(version=draft, actor=request.user, now=timezone.now())
@@ -176,14 +164,13 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
     return redirect("scoring:validation")
 
 
+@requires(Cap.VIEW_BOOK)
 @require_GET
-@login_required
 def book(request: HttpRequest) -> HttpResponse:
     """What is pulling the book down this week, and the expansion candidates (``scoring.book``)."""
     from accounts.access import visible_accounts
     from scoring.book import PULL_POINTS, expansion_candidates, pulling_down
 
-    _require(request, Role.CSM, Role.MANAGER, Role.OPS)
     today = timezone.localdate()
     accounts = visible_accounts(request.user)
     try:

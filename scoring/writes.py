@@ -37,6 +37,11 @@ def change_cause(baseline: dict, result: AccountResult) -> str:
     return ScoreChange.Cause.DATA
 
 
+def _cause(baseline: dict, result: AccountResult, given: str | None) -> str:
+    found = change_cause(baseline, result)
+    return given if given and found == ScoreChange.Cause.DATA else found
+
+
 def qualifies(baseline: dict | None, result: AccountResult) -> bool:
     """A change-log entry: the account's first score (no baseline), a change of the effective tier,
     or a move of at least SCORE_CHANGE_MIN_POINTS."""
@@ -46,12 +51,19 @@ def qualifies(baseline: dict | None, result: AccountResult) -> bool:
     return moved or baseline["tier"] != result.tier
 
 
-def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountResult) -> ScoreChange | None:
+def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountResult,
+               cause: str | None = None) -> ScoreChange | None:
     """The change-log row for this result, or None when nothing moved enough.
 
     baseline None: the account's first score, logged as entering its tier (from_score null,
     from_tier "", tier_changed), so a new account that starts red opens the red playbook.
+    ``cause``: what the caller knows moved the score (a signal definition edit), used where the
+    stored state alone would blame the data.
     """
+    if not result.tier:
+        return None  # not enough data yet: nothing entered, nothing to log
+    if baseline is not None and not baseline["tier"]:
+        baseline = None  # the first score with enough data: logged as entering its tier
     if not qualifies(baseline, result):
         return None
     base = baseline or {"score": None, "tier": "", "model_version_id": result.model_version_id}
@@ -62,7 +74,7 @@ def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountRe
     )
     return ScoreChange(
         account_id=aid, date=date, from_score=base["score"], to_score=result.score, from_tier=base["tier"],
-        to_tier=result.tier, tier_changed=base["tier"] != result.tier, cause=change_cause(base, result),
+        to_tier=result.tier, tier_changed=base["tier"] != result.tier, cause=_cause(base, result, cause if baseline else None),
         model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
     )
 

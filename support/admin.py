@@ -1,4 +1,6 @@
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from support.models import ApiToken, Ticket
 
@@ -35,4 +37,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj.pk = token.pk
         obj.prefix, obj.key_hash = token.prefix, token.key_hash
         obj._state.adding = False
-        messages.warning(request, f"Token created. Copy it now, it will not be shown again: {key}")
+        obj._clear_key = key  # for response_add, in this request only
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Show the new key once, in the page itself: never in the messages cookie or the session."""
+        key = getattr(obj, "_clear_key", None)
+        if key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API token created",
+            "opts": self.opts,
+            "token": obj,
+            "key": key,
+        }
+        response = TemplateResponse(request, "support/token_created.html", context)
+        add_never_cache_headers(response)
+        return response

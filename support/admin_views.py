@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.capabilities import Cap, capability_check
 from scoring.models import Observation
 from support.csv_import import observations_csv_import, text_lines
-
-PERMISSION = "scoring.add_observation"
 
 
 class ObservationImportForm(forms.Form):
@@ -21,8 +19,7 @@ class ObservationImportForm(forms.Form):
 
 def observations_import(request: HttpRequest) -> HttpResponse:
     """Staff with permission to add observations may upload; errors are listed by line and column."""
-    if not request.user.has_perm(PERMISSION):
-        raise PermissionDenied("You need permission to add observations.")
+    capability_check(request.user, Cap.IMPORT_OBSERVATIONS, "Importing observations is for CS ops.")
     result = None
     form = ObservationImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

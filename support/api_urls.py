@@ -6,8 +6,11 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
+from accounts.capabilities import Cap
 from support.api.accounts import AccountUpsertApi, ContactsUpsertApi, OutcomeCreateApi
+from support.api.common import ScopeRequired
 from support.api.health import AccountHealthApi, AccountHistoryApi
 from support.api.observations import ObservationBatchCreateApi
 from support.api.tickets import (
@@ -19,13 +22,26 @@ from support.api.tickets import (
 
 app_name = "api"
 
+
+class SchemaApi(SpectacularAPIView):
+    """The OpenAPI schema, for signed-in people and API tokens only (#12: it was public)."""
+
+    capability = Cap.API_DOCS
+    permission_classes = [IsAuthenticated, ScopeRequired]
+
+
+class DocsApi(SpectacularSwaggerSplitView):
+    capability = Cap.API_DOCS
+    permission_classes = [IsAuthenticated, ScopeRequired]
+
+
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaApi.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script for the CSP);
     # Swagger UI's components set style attributes.
     path(
         "docs/",
-        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        csp_update({"style-src": [UNSAFE_INLINE]})(DocsApi.as_view(url_name="api:schema")),
         name="docs",
     ),
     path("v1/observations/", ObservationBatchCreateApi.as_view(), name="observations"),

@@ -11,8 +11,8 @@ from django.core import signing
 from django.urls import reverse
 
 from accounts.access import visible_accounts
+from accounts.capabilities import Cap, can
 from accounts.models import Account
-from accounts.roles import roles_of
 from scoring.models import AccountScore
 from support.api_auth import TokenAuthentication, active_token_get
 from support.models import ApiToken
@@ -96,7 +96,7 @@ def badge_access(
         if not token.scope_read:
             raise BadgeDenied(403, "This token lacks the 'read' scope.")
         return BadgeAccess("token", token=token)
-    if request.user.is_authenticated and roles_of(request.user):
+    if request.user.is_authenticated and can(request.user, Cap.VIEW_BADGE):
         return BadgeAccess("user", user=request.user)
     if request.user.is_authenticated:
         raise BadgeDenied(403, "Your user has no Healthscore role.")
@@ -134,15 +134,24 @@ def badge_data_for(*, account: Account | None, score: AccountScore | None) -> di
     """badge_data from already-loaded rows (no queries), for lists of tickets."""
     if account is None or score is None:
         return {
-            "found": False,
+            "found": False, "enough_data": False,
             "account": {"external_id": account.external_id, "name": account.name} if account else None,
             "score": None, "tier": None, "trend": None, "trend_label": "", "trend_arrow": "", "top_reasons": [],
             "owner": _owner_name(account), "url": _account_url(account.external_id) if account else None,
             "colour": TIER_COLOURS[None], "label": "No health data",
         }  # fmt: skip
     components = score.components or {}
+    if not score.tier:  # not enough data yet: a score for reference, no tier
+        return {
+            "found": True, "enough_data": False,
+            "account": {"external_id": account.external_id, "name": account.name},
+            "score": None, "tier": None, "trend": None, "trend_label": "", "trend_arrow": "",
+            "top_reasons": list(components.get("top_reasons") or [])[:2], "owner": _owner_name(account),
+            "url": _account_url(account.external_id), "colour": TIER_COLOURS[None], "label": "Not enough data yet",
+        }  # fmt: skip
     return {
         "found": True,
+        "enough_data": True,
         "account": {"external_id": account.external_id, "name": account.name},
         "score": round(score.score),
         "tier": score.tier,

@@ -42,16 +42,17 @@ def account_health(*, account: Account) -> dict[str, Any]:
     base = {"account": {"external_id": account.external_id, "name": account.name}, "owner": _owner(account)}
     if score is None:
         return base | {
-            "has_score": False, "score": None, "tier": None, "raw_tier": None, "trend": None,
+            "has_score": False, "enough_data": False, "score": None, "tier": None, "raw_tier": None, "trend": None,
             "deltas": {"d7": None, "d30": None, "d90": None}, "top_reasons": [], "components": [],
             "override": None, "model_version": None, "freshness": None,
         }  # fmt: skip
     components = score.components or {}
     return base | {
         "has_score": True,
+        "enough_data": bool(score.tier),
         "score": round(score.score, 1),
-        "tier": score.tier,
-        "raw_tier": score.raw_tier,
+        "tier": score.tier or None,
+        "raw_tier": score.raw_tier or None,
         "trend": score.trend,
         "deltas": {"d7": score.delta_7, "d30": score.delta_30, "d90": score.delta_90},
         "top_reasons": list(components.get("top_reasons") or []),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -15,8 +13,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from accounts.access import visible_accounts
+from accounts.capabilities import Cap, can, requires
 from accounts.models import SavedView
-from accounts.roles import Role, roles_of
 from accounts.selectors import filter_query
 from accounts.views import saved_views_of
 from scoring.models import Tier
@@ -71,17 +69,13 @@ def badge(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
     return _render_badge(request, badge_data(account=account), fmt)
 
 
-_TICKET_ROLES = {Role.SUPPORT, Role.MANAGER, Role.OPS, Role.CSM}
 PAGE_SIZE = 50
 
 
-@login_required
+@requires(Cap.VIEW_TICKETS)
 @require_GET
 def tickets(request: HttpRequest) -> HttpResponse:
     """Tickets with each account's badge; red-account tickets flagged and listed first."""
-    roles = roles_of(request.user)
-    if not roles & _TICKET_ROLES:
-        raise PermissionDenied("Only support agents, CS managers, CS ops and CSMs may see tickets.")
     tier = request.GET.get("tier") or None
     if tier not in {*Tier.values, "none", None}:
         tier = None
@@ -90,7 +84,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
         status = None
     qs = tickets_for_queue(
         accounts=visible_accounts(request.user),
-        include_unmatched=bool(roles & {Role.SUPPORT, Role.MANAGER, Role.OPS}),
+        include_unmatched=can(request.user, Cap.VIEW_UNMATCHED_TICKETS),
         tier=tier,
         status=status,
     )

@@ -77,3 +77,6 @@ def personas(ops, manager, alice, bob, support, nobody, team) -> dict[str, User]
 def scoring_setup(db):
     """Default segment, the 8 standard signals, and a published model version with weights."""
     return factories.standard_scoring_setup()
+
+
+from tests._parallel import needs_postgresql  # noqa: E402,F401  (the race tests' fixture)

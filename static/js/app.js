@@ -110,6 +110,12 @@
 
   document.body.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
+    if (status === 409) {
+      // Someone acted on the task first: say who and when, and show the list as it now is.
+      toast(event.detail.xhr.responseText || "Someone else changed this task first.", "error");
+      refreshResults();
+      return;
+    }
     toast(status === 403 ? "You are not allowed to do that." : "Something went wrong (" + status + ").", "error");
   });
 

@@ -9,8 +9,8 @@ from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import APIView
 
 from accounts.access import visible_accounts
+from accounts.capabilities import MESSAGES, Cap, can
 from accounts.models import Account
-from accounts.roles import Role, roles_of
 from support.models import ApiToken
 from support.schema import HealthscoreAutoSchema
 from support.throttles import TokenRateThrottle
@@ -23,25 +23,32 @@ def request_token(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
+SCOPE_CAPS = {INGEST: Cap.API_INGEST, READ: Cap.API_READ}
+
+
 def has_scope(request, scope: str) -> bool:
-    """Tokens carry scopes; signed-in people get read through a role, ingest as CS ops."""
-    token = request_token(request)
-    if token is not None:
-        return token.scope_ingest if scope == INGEST else token.scope_read
-    roles = roles_of(request.user)
-    if scope == INGEST:
-        return Role.OPS in roles
-    return bool(roles)
+    """Tokens carry scopes, signed-in people roles: the capability table says which may read or ingest."""
+    return can(request.user, SCOPE_CAPS[scope])
+
+
+def view_capability(view) -> Cap:
+    """The capability an API view (or view class) needs: its ``capability``, else its scope's."""
+    return getattr(view, "capability", None) or SCOPE_CAPS[getattr(view, "required_scope", READ)]
 
 
 class ScopeRequired(permissions.BasePermission):
+    """The capability table's answer for the view (accounts.capabilities)."""
+
     message = "This token lacks the scope this operation needs."
 
     def has_permission(self, request, view) -> bool:
-        scope = getattr(view, "required_scope", READ)
-        if has_scope(request, scope):
+        cap = view_capability(view)
+        if can(request.user, cap):
             return True
-        self.message = f"This operation needs the '{scope}' scope."
+        scope = getattr(view, "required_scope", READ)
+        self.message = (
+            f"This operation needs the '{scope}' scope." if cap in SCOPE_CAPS.values() else MESSAGES.get(cap, cap.value)
+        )
         return False
 
 

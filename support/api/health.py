@@ -53,6 +53,9 @@ class AccountHealthApi(BaseApi):
         account = AccountRefSerializer()
         owner = OwnerSerializer(allow_null=True)
         has_score = serializers.BooleanField(help_text="False until the account has been scored.")
+        enough_data = serializers.BooleanField(
+            help_text="False while too little of the model's weight has data ('not enough data yet'): "
+                      "tier and raw_tier are null, no playbook or alert acts on it.")
         score = serializers.FloatField(allow_null=True)
         tier = serializers.CharField(allow_null=True)
         raw_tier = serializers.CharField(allow_null=True, help_text="Tier before the stability hold.")
@@ -84,7 +87,7 @@ class AccountHistoryApi(BaseApi):
         class PointSerializer(serializers.Serializer):
             date = serializers.DateField()
             score = serializers.FloatField()
-            tier = serializers.CharField()
+            tier = serializers.CharField(help_text="Empty: not enough data yet that day.")
             raw_tier = serializers.CharField()
             model_version = serializers.IntegerField(source="model_version.number")
             override_active = serializers.BooleanField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -87,3 +88,37 @@ def test_it_records_a_slack_failure_and_raises_for_a_retry(
     assert slack.error == "HTTPError: HTTP Error 500: Internal Server Error"
     assert len(received) == 1
     assert Notification.objects.filter(channel="email", sent_at__isnull=False).count() == 2
+
+
+def test_it_escapes_account_names_and_reasons_per_slacks_rules(
+    settings, slack_server, account, now, score_state, tier_change, result_of, django_capture_on_commit_callbacks
+):
+    # The payload (#12 item 3): a channel ping and a disguised link in an account's name.
+    server, received, _ = slack_server
+    settings.SLACK_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/hook"
+    settings.SITE_URL = "https://health.example.com"
+    account.name = "Acme <!channel> <https://evil.example|Re-login>"
+    account.save(update_fields=["name"])
+    score = score_state(account, score=42.0, tier="red", top_reasons=["R&D <@U123> left"])
+    change = tier_change(account, "yellow", "red", 58.0, 42.0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers_evaluate(result=result_of(account, changes=[change], scores=[score]), now=now)
+
+    (_, _, payload), = received
+    escaped = "Acme &lt;!channel&gt; &lt;https:\u2060//evil.example|Re-login&gt;"
+    assert payload["text"] == f"{escaped} entered red (score 42.0, was yellow). https://health.example.com/accounts/acme/"
+    assert payload["blocks"][0]["text"]["text"] == f"*<https://health.example.com/accounts/acme/|{escaped}>* entered *Red*"
+    assert "• R&amp;D &lt;@U123&gt; left" in payload["blocks"][2]["text"]["text"]
+    texts = [payload["text"], *(b["text"]["text"] for b in payload["blocks"] if "text" in b)]
+    for text in texts:
+        assert "<!" not in text and "<@" not in text and "https://evil" not in text
+        # The only link left is our own account page.
+        assert [m for m in re.findall(r"<([^>]*)>", text)] in ([], ["https://health.example.com/accounts/acme/|" + escaped])
+    assert (payload["unfurl_links"], payload["unfurl_media"]) == (False, False)
+
+
+def test_it_turns_a_line_break_in_a_name_into_a_space_in_slack():
+    from playbooks.notifications import slack_escape
+
+    assert slack_escape("Acme\nBcc: x & <b>") == "Acme Bcc: x &amp; &lt;b&gt;"

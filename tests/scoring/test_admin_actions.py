@@ -9,8 +9,8 @@ from scoring.models import AuditEvent, ScoreModelVersion
 URL = reverse("admin:scoring_scoremodelversion_changelist")
 
 
-def _act(client, action: str, version: ScoreModelVersion):
-    return client.post(URL, {"action": action, "_selected_action": [version.pk]}, follow=True)
+def _act(client, action: str, version: ScoreModelVersion, **extra):
+    return client.post(URL, {"action": action, "_selected_action": [version.pk], **extra}, follow=True)
 
 
 def test_it_clones_and_publishes_from_the_admin(client, ops, scoring_setup, django_capture_on_commit_callbacks):
@@ -20,8 +20,13 @@ def test_it_clones_and_publishes_from_the_admin(client, ops, scoring_setup, djan
     assert "Created" in response.content.decode()
     draft = ScoreModelVersion.objects.get(status="draft")
     assert draft.number == 2 and draft.created_by == ops
+    # Publish asks first (the preview's summary) and changes nothing until confirmed.
+    response = _act(client, "publish", draft)
+    assert f"Publish {draft}?" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"
     with django_capture_on_commit_callbacks(execute=True):
-        response = _act(client, "publish", draft)
+        response = _act(client, "publish", draft, confirm="yes")
     assert "Published" in response.content.decode()
     v1.refresh_from_db()
     draft.refresh_from_db()

@@ -138,8 +138,12 @@ def test_it_restricts_the_admin_page_to_staff_with_permission(client, personas):
     staff.save()
     client.force_login(staff)
     assert client.get("/imports/observations/").status_code == 403
-    from django.contrib.auth.models import Permission
+    from django.contrib.auth.models import Group, Permission
 
+    # The capability table decides (IMPORT_OBSERVATIONS: CS ops), not a model permission on its own.
     staff.user_permissions.add(Permission.objects.get(codename="add_observation"))
+    client.force_login(staff)
+    assert client.get("/imports/observations/").status_code == 403
+    staff.groups.add(Group.objects.get(name="CS ops"))
     client.force_login(staff)
     assert client.get("/imports/observations/").status_code == 200

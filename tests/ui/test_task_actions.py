@@ -117,12 +117,26 @@ def test_it_refuses_to_reassign_outside_the_team(client, alice, support, task):
     assert task.assignee == alice
 
 
-def test_it_refuses_to_act_on_a_closed_task(client, alice, task):
-    task.status = "done"
-    task.save()
+def test_it_refuses_to_act_on_a_closed_task_saying_who_closed_it(client, alice, bob, task):
+    bob.first_name, bob.last_name = "Bob", "Lee"
+    bob.save()
+    closed_at = timezone.make_aware(dt.datetime(2026, 11, 26, 9, 14))
+    Task.objects.filter(pk=task.pk).update(status="done", closed_by=bob, closed_at=closed_at, outcome_note="Called")
     client.force_login(alice)
     response = client.post(reverse("playbooks:task_dismiss", args=[task.pk]), {"reason": "x"}, **HX)
-    assert response.status_code == 422 and "already done" in response.content.decode()
+    assert response.status_code == 409
+    assert response.content.decode() == "Already completed by Bob Lee at 09:14 on 26 Nov 2026."
+    assert json.loads(response["HX-Trigger"])["task-conflict"]["task"] == task.pk
+    task.refresh_from_db()
+    assert (task.status, task.dismiss_reason, task.outcome_note) == ("done", "", "Called")
+
+
+def test_it_tells_a_plain_form_post_who_closed_the_task(client, alice, task):
+    Task.objects.filter(pk=task.pk).update(status="dismissed", closed_at=timezone.now(), dismiss_reason="Dup")
+    client.force_login(alice)
+    response = client.post(reverse("playbooks:task_complete", args=[task.pk]), {"note": "x"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("playbooks:queue")
+    assert "Already dismissed by Healthscore at" in response.content.decode()
 
 
 @pytest.mark.parametrize("action", ["task_complete", "task_snooze", "task_dismiss", "task_reassign"])

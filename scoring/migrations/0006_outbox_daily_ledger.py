@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0003_signal_value_range_scoring_errors'),
+        ('scoring', '0005_change_cause_signal_definition'),
     ]
 
     operations = [
