@@ -43,6 +43,7 @@ def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | Non
     """
     from playbooks.models import Task
     from scoring.models import ScoreChange, ScoreSnapshot
+    from scoring.rollups import book_tiers_forget
 
     ids = sorted(set(account_ids))
     counts = {"ended": 0, "reactivated": 0, "tasks_closed": 0, "snapshots_removed": 0}
@@ -66,8 +67,11 @@ def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | Non
                 live = Task.objects.filter(account_id=aid, status__in=Task.ACTIVE_STATUSES)
                 counts["tasks_closed"] += live.update(status=Task.Status.DISMISSED, closed_at=now,
                                                       dismiss_reason=note, updated_at=now)
-                counts["snapshots_removed"] += ScoreSnapshot.objects.filter(account_id=aid, date__gt=ended).delete()[0]
+                removed = ScoreSnapshot.objects.filter(account_id=aid, date__gt=ended).delete()[0]
+                counts["snapshots_removed"] += removed
                 ScoreChange.objects.filter(account_id=aid, date__gt=ended).delete()
+                if removed:
+                    book_tiers_forget(after=ended)
             elif status == Account.Status.CHURNED and churned_on is not None:
                 # Churned by an outcome that a later renewal undid (a status set by hand, without an
                 # outcome, has no churned_on and is left alone).

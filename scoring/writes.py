@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import JSONField
+from django.utils import timezone
 
 from scoring.changelog import describe_change
 from scoring.engine import AccountResult
 from scoring.models import AccountScore, ScoreChange, ScoreOutbox, ScoreSnapshot
+from scoring.rollups import book_tiers_forget
 
 
 @dataclass
@@ -157,6 +159,7 @@ def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[st
 def scores_write(
     *, results: dict[int, AccountResult], changes: list[ScoreChange], now: dt.datetime,
     snapshots: list[ScoreSnapshot] | None = None, snapshot_date: dt.date | None = None,
+    computed_at: dict[int, dt.datetime] | None = None,
     effects: bool = True, effect_date: dt.date | None = None, outbox: list[int] | None = None,
 ) -> list[AccountScore]:
     """Upsert the AccountScore rows, the snapshots (given, or one per result on ``snapshot_date``)
@@ -170,7 +173,8 @@ def scores_write(
         AccountScore(
             account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
             pending_tier=r.pending_tier, pending_since=r.pending_since, trend=r.trend, delta_7=r.delta_7,
-            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id, computed_at=now,
+            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id,
+            computed_at=computed_at.get(aid, now) if computed_at else now,
             components=r.components,
         )
         for aid, r in results.items()
@@ -189,6 +193,11 @@ def scores_write(
             upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"], SNAPSHOT_FIELDS)
         upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
                 need_pk=True)
+        # History rewritten (a backfill or rebuild): the book's stored tier counts of those days go.
+        today = timezone.localdate(now)
+        written = {s.date for s in snapshots or ()} | ({snapshot_date} if snapshot_date else set())
+        if any(d < today for d in written):
+            book_tiers_forget(dates={d for d in written if d < today})
         if effects and results:
             acted = [c.pk for c in changes if effect_date is None or c.date == effect_date]
             row = ScoreOutbox.objects.create(account_ids=sorted(results), change_ids=sorted(acted))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0005_change_cause_signal_definition'),
+        ('scoring', '0007_book_tier_day'),
     ]
 
     operations = [
