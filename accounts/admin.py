@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from accounts.lifecycle import account_lifecycle_sync
 from accounts.models import Account, AccountDomain, Contact, Outcome, Team
+from accounts.services import contact_tickets_rematch
 
 
 class AccountDomainInline(admin.TabularInline):
@@ -35,6 +36,11 @@ class AccountAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         account_lifecycle_sync(account_ids=[form.instance.pk])  # an outcome added inline ends or reactivates it
+        account = form.instance
+        contact_tickets_rematch(
+            emails=set(account.contacts.exclude(email="").values_list("email", flat=True)),
+            domains=set(account.domains.values_list("domain", flat=True)),
+        )
 
     @admin.display(description="Tier", ordering="score__tier")
     def tier(self, obj):
@@ -60,6 +66,8 @@ class ContactAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         account_lifecycle_sync(account_ids=[obj.account_id])
+        if obj.email:
+            contact_tickets_rematch(emails={obj.email})
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

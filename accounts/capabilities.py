@@ -54,6 +54,7 @@ class Cap(StrEnum):
     READ_PEOPLE = "people.read"  # owners' emails and flag notes in API answers
     METRICS = "metrics.view"
     ENTER_ADMIN = "admin.enter"
+    EDIT_INTEGRATIONS = "integrations.edit"  # helpdesk integrations and their secrets, badge links (admin)
     VIEW_SCHEDULES = "schedules.view"  # django-q schedules, tasks, failures: read only
     EDIT_SCHEDULES = "schedules.edit"  # a schedule names a function the workers run: superusers only
 
@@ -85,6 +86,7 @@ TABLE: dict[Cap, frozenset[Caller]] = {
     Cap.READ_PEOPLE: _PEOPLE,
     Cap.METRICS: frozenset({Caller.SUPERUSER}),
     Cap.ENTER_ADMIN: _OPS,
+    Cap.EDIT_INTEGRATIONS: _OPS,
     Cap.VIEW_SCHEDULES: _OPS,
     Cap.EDIT_SCHEDULES: frozenset({Caller.SUPERUSER}),
 }

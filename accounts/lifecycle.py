@@ -36,13 +36,17 @@ def churn_date_of(outcomes: Iterable[tuple[str, dt.date]]) -> dt.date | None:
     return last
 
 
-def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | None = None) -> dict[str, int]:
-    """Bring the accounts' status in line with their outcomes (set-based: a few queries per call).
+def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | None = None,
+                           recompute: bool = True) -> dict[str, int]:
+    """Bring the accounts' status in line with their outcomes (a few queries per account changed).
+
+    ``recompute=False`` (a historical import): a reactivated account is not rescored now.
 
     Returns the counts: ended, reactivated, tasks closed, snapshots removed.
     """
     from playbooks.models import Task
     from scoring.models import ScoreChange, ScoreSnapshot
+    from scoring.rollups import book_tiers_forget
 
     ids = sorted(set(account_ids))
     counts = {"ended": 0, "reactivated": 0, "tasks_closed": 0, "snapshots_removed": 0}
@@ -66,15 +70,18 @@ def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | Non
                 live = Task.objects.filter(account_id=aid, status__in=Task.ACTIVE_STATUSES)
                 counts["tasks_closed"] += live.update(status=Task.Status.DISMISSED, closed_at=now,
                                                       dismiss_reason=note, updated_at=now)
-                counts["snapshots_removed"] += ScoreSnapshot.objects.filter(account_id=aid, date__gt=ended).delete()[0]
+                removed = ScoreSnapshot.objects.filter(account_id=aid, date__gt=ended).delete()[0]
+                counts["snapshots_removed"] += removed
                 ScoreChange.objects.filter(account_id=aid, date__gt=ended).delete()
+                if removed:
+                    book_tiers_forget(after=ended)
             elif status == Account.Status.CHURNED and churned_on is not None:
                 # Churned by an outcome that a later renewal undid (a status set by hand, without an
                 # outcome, has no churned_on and is left alone).
                 Account.objects.filter(pk=aid).update(status=Account.Status.ACTIVE, churned_on=None, updated_at=now)
                 counts["reactivated"] += 1
                 reactivated.append(aid)
-    if reactivated:
+    if reactivated and recompute:
         from scoring.tasks import recompute_enqueue
 
         recompute_enqueue(reactivated)

@@ -1,4 +1,4 @@
-"""Server time and query count of the CSM queue and the portfolio on a big book.
+"""Server time and query count of the CSM queue, the portfolio and the manager dashboard on a big book.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hs_queue SECRET_KEY=x .venv/bin/python bench/queue_pages.py
     [--accounts 100000] [--open 50000] [--csms 40] [--focus 1200] [--unassigned 2000] [--closed 100000]
@@ -11,13 +11,16 @@ bench ones ("bench-…"), so it never touches real data. The book is built once
 accounts with an AccountScore each (components per the shared contract), 40
 CSMs in 4 teams (each team with its manager), ``--open`` open tasks — one CSM
 (bench-csm-00) with a ``--focus``-task queue, a team unassigned queue, the rest
-spread over the other CSMs — plus snoozed and ``--closed`` closed tasks.
+spread over the other CSMs — plus snoozed and ``--closed`` closed tasks. For the dashboard,
+``--history-days`` of history: a snapshot per account every week and on every month end (what the
+dashboard reads: month-end tiers, and each red intervention's tier 60 days after, which the weekly rows
+always cover within the 7-day tolerance), and a week of change-log rows (1 % of accounts change tier a day).
 
 Then each page is requested through django.test.Client (force_login, the whole
 middleware stack, templates rendered): a few warm-ups, ``--reps`` timed runs
 (median and p95 wall time in ms, and the median CPU time of this Python process,
 which leaves out time spent waiting for the database or for a busy CPU), and one
-run under CaptureQueriesContext for the query count and the time spent in SQL. Quality bar (DESIGN.md): ≤ 100 ms and ≤ 12 queries per page.
+run under CaptureQueriesContext for the query count and the time spent in SQL. Quality bar (DESIGN.md): ≤ 100 ms and ≤ 12 queries per page; the dashboard ≤ 200 ms (issue #17).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import sys
 # imports): put the project root, not this folder, first on the path.
 sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthscore.settings")
+os.environ.setdefault("STATIC_MANIFEST", "false")  # pages render without collectstatic
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -152,7 +156,7 @@ def _people():
 def _build(args) -> None:
     from accounts.models import Account
     from playbooks.models import Playbook, PlaybookStep, Task
-    from scoring.models import AccountScore, ScoreModelVersion
+    from scoring.models import AccountScore, ScoreChange, ScoreModelVersion, ScoreSnapshot
     from tests.factories import standard_scoring_setup
 
     User, csm_group, teams = _people()
@@ -170,7 +174,7 @@ def _build(args) -> None:
     print(f"building the book: {args.accounts:,} accounts, {args.open:,} open tasks, {args.closed:,} closed …")
     t0 = time.perf_counter()
     with transaction.atomic():
-        for model in (Task, AccountScore):
+        for model in (Task, AccountScore, ScoreSnapshot, ScoreChange):
             model.objects.all()._raw_delete(model.objects.db)
         Account.objects.all()._raw_delete(Account.objects.db)
         Playbook.objects.all().delete()
@@ -230,7 +234,7 @@ def _build(args) -> None:
         pb, step = rng.choice(steps[tiers[pk]])
         closed = now - dt.timedelta(days=rng.uniform(1, 300)) if status in ("done", "dismissed") else None
         return (pk, pb.pk, step.pk, team_id, assignee_id, step.title, status, pb.severity, 0.0,
-                now + dt.timedelta(days=days), snoozed_until, "", "", tiers[pk], now, now, closed)
+                now + dt.timedelta(days=days), snoozed_until, "", "", tiers[pk], now, now, closed, "[]")
 
     def tasks():
         for owner_id, owned in by_owner.items():
@@ -249,13 +253,66 @@ def _build(args) -> None:
 
     cols = ["account_id", "playbook_id", "step_id", "team_id", "assignee_id", "title", "status", "severity", "priority",
             "due_at", "snoozed_until", "outcome_note", "dismiss_reason", "opened_in_tier", "created_at", "updated_at",
-            "closed_at"]
+            "closed_at", "checklist_done"]
     _copy("playbooks_task", cols, tasks(), want_tasks, "tasks")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in ("accounts_account", "scoring_accountscore", "playbooks_task"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"built in {time.perf_counter() - t0:.0f} s")
+
+
+def _build_history(args) -> None:
+    """Weekly + month-end snapshots for every account and a week of tier changes (see the module's doc)."""
+    from accounts.models import Account
+    from playbooks.dashboard import _month_ends
+    from scoring.models import AccountScore, ScoreChange, ScoreSnapshot
+
+    today = timezone.localdate()
+    dates = sorted({today - dt.timedelta(days=d) for d in range(0, args.history_days + 1, 7)}
+                   | {d for d in _month_ends(today, 14) if d >= today - dt.timedelta(days=args.history_days)})
+    scored = list(AccountScore.objects.order_by("account_id").values_list("account_id", "tier", "model_version_id"))
+    want = len(scored) * len(dates)
+    if ScoreSnapshot.objects.count() == want and ScoreSnapshot.objects.filter(date=dates[-1]).exists():
+        print(f"reusing the history: {want:,} snapshots")
+        return
+    print(f"building the history: {len(dates)} days × {len(scored):,} accounts = {want:,} snapshots …")
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        for model in (ScoreSnapshot, ScoreChange):
+            model.objects.all()._raw_delete(model.objects.db)
+    rng = random.Random(17)
+    tiers = ["green", "yellow", "red"]
+
+    def snapshots():
+        for account_id, tier, version_id in scored:
+            # A walk that ends on today's tier: most weeks keep the tier, some move one step.
+            walk = tier
+            for date in reversed(dates):
+                score = {"green": 82.0, "yellow": 62.0, "red": 38.0}[walk] + rng.uniform(-6, 6)
+                yield (account_id, date, round(score, 1), walk, walk, version_id, "{}", False)
+                if rng.random() < 0.08:
+                    walk = tiers[max(0, min(2, tiers.index(walk) + rng.choice((-1, 1))))]
+
+    cols = ["account_id", "date", "score", "raw_tier", "tier", "model_version_id", "components", "override_active"]
+    _copy("scoring_scoresnapshot", cols, snapshots(), want, "snapshots")
+    now = timezone.now()
+
+    def changes():
+        for day in range(7):
+            for account_id, tier, version_id in rng.sample(scored, len(scored) // 100):
+                before = rng.choice([t for t in tiers if t != tier])
+                yield (account_id, today - dt.timedelta(days=day), now, 70.0, 45.0, before, tier, True, "data",
+                       version_id, "[]", f"{before} → {tier}")
+
+    cols = ["account_id", "date", "created_at", "from_score", "to_score", "from_tier", "to_tier", "tier_changed",
+            "cause", "model_version_id", "signal_deltas", "summary"]
+    _copy("scoring_scorechange", cols, changes(), 7 * (len(scored) // 100), "change log")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in ("scoring_scoresnapshot", "scoring_scorechange"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
+    print(f"built in {time.perf_counter() - t0:.0f} s ({Account.objects.count():,} accounts)")
 
 
 def _pages() -> list[tuple[str, str, str, dict, dict]]:
@@ -281,6 +338,7 @@ def _pages() -> list[tuple[str, str, str, dict, dict]]:
         ("portfolio: manager page 1500", "manager", "/accounts/", {"page": "1500"}, hx_p),
         ("portfolio: CSM", "csm", "/accounts/", {}, {}),
         ("portfolio: CSM red -arr", "csm", "/accounts/", {"tier": "red", "sort": "-arr"}, {}),
+        ("dashboard: manager (all accounts)", "manager", "/dashboard/", {}, {}),
     ]
 
 
@@ -315,7 +373,8 @@ def _measure(reps: int, slowest: bool, only: str) -> None:
         times.sort()
         median, p95 = statistics.median(times), times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
         db = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
-        ok = median <= 100 and p95 <= 100 and len(ctx.captured_queries) <= 12
+        bar = 200 if label.startswith("dashboard") else 100
+        ok = median <= bar and p95 <= bar and len(ctx.captured_queries) <= 12
         print(f"{label:34} {median:6.1f}ms {p95:6.1f}ms {statistics.median(cpu):6.1f}ms {db:6.1f}ms "
               f"{len(ctx.captured_queries):4} {rows:5}  {'ok' if ok else 'MISS'}")
         if slowest:
@@ -332,15 +391,18 @@ def main() -> None:
     parser.add_argument("--unassigned", type=int, default=2_000, help="open unassigned tasks (all teams)")
     parser.add_argument("--snoozed", type=int, default=2_000)
     parser.add_argument("--closed", type=int, default=100_000, help="done and dismissed tasks (history)")
+    parser.add_argument("--history-days", type=int, default=425, help="days of snapshots (weekly + month ends)")
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--slowest", action="store_true", help="print the three slowest queries of each page")
     parser.add_argument("--only", default="", help="measure only the pages whose label contains this")
     args = parser.parse_args()
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP (DEBUG off is secure by default)
     call_command("migrate", verbosity=0)
     _refuse_real_data()
     _build(args)
+    _build_history(args)
     _measure(args.reps, args.slowest, args.only)
 
 

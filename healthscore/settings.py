@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "scoring",
     "playbooks",
     "support",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,8 @@ SPECTACULAR_SETTINGS = {
 # The largest request body (API JSON and form posts) in bytes: a 5,000-item batch is about 1 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 BADGE_SIGNING_MAX_AGE = env_int("BADGE_SIGNING_MAX_AGE", 3600, minimum=60)
+# Helpdesk webhooks: how far a signed timestamp (Zendesk) may be from our clock, in seconds.
+INTEGRATIONS_SIGNATURE_WINDOW = env_int("INTEGRATIONS_SIGNATURE_WINDOW", 300, minimum=30)
 
 # --- Operations -------------------------------------------------------------
 # /metrics (Prometheus) answers only with "Authorization: Bearer $METRICS_TOKEN" (or to a superuser).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("playbooks.urls")),
     path("", include("scoring.urls")),
     path("", include("support.urls")),
+    path("", include("integrations.urls")),
     path("", include("accounts.urls")),
 ]
 

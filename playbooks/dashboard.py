@@ -9,13 +9,14 @@ from django.db.models import Count, DateField, ExpressionWrapper, OuterRef, Q, S
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.access import visible_accounts
+from accounts.access import sees_whole_book, visible_accounts
 from accounts.models import Account, Outcome
 from playbooks.models import Task
 from playbooks.selectors import live_tasks_q
 from scoring.charts import tier_share_bars
 from scoring.measures import STAY_DAYS, TOLERANCE_DAYS, stay_counts, stay_outcome
-from scoring.models import AccountScore, ScoreChange, ScoreSnapshot, Tier
+from scoring.models import ScoreChange, ScoreSnapshot, Tier
+from scoring.rollups import book_tiers_on
 from scoring.validation import red_intervention_q
 
 TIERS = [Tier.GREEN, Tier.YELLOW, Tier.RED]
@@ -54,54 +55,57 @@ def _shares(rows: dict[str, tuple[int, Decimal]]) -> dict:
     }
 
 
-def tier_distribution(*, accounts, today: dt.date, months: int = 6) -> list[dict]:
-    """Share of accounts and ARR per tier for past month ends (from snapshots) and now (current scores)."""
+def _renewal_window(lo: int, hi: int, today: dt.date) -> Q:
+    return Q(renewal_date__gte=today + dt.timedelta(days=lo), renewal_date__lte=today + dt.timedelta(days=hi))
+
+
+def book_now(*, accounts, today: dt.date) -> dict[str, dict]:
+    """Per current tier of the active scored accounts: count, ARR, and ARR and count renewing in each
+    renewal window — one pass over accounts ⋈ scores serving both the "Now" bar and the ARR at risk."""
+    windows = {f"w{lo}_{hi}": Sum("arr", filter=_renewal_window(lo, hi, today)) for lo, hi in RENEWAL_WINDOWS}
+    counts = {f"n{lo}_{hi}": Count("pk", filter=_renewal_window(lo, hi, today)) for lo, hi in RENEWAL_WINDOWS}
+    rows = (
+        accounts.filter(status=Account.Status.ACTIVE, score__isnull=False)
+        .values("score__tier")
+        .annotate(n=Count("pk"), arr_total=Sum("arr"), **windows, **counts)
+        .order_by()
+    )
+    return {row["score__tier"]: row for row in rows}
+
+
+def tier_distribution(*, accounts, today: dt.date, now_rows: dict[str, dict], whole_book: bool,
+                      months: int = 6) -> list[dict]:
+    """Share of accounts and ARR per tier for past month ends (from snapshots) and now (current scores).
+
+    For the whole book the month ends come from ``BookTierDay`` (read once, ``scoring.rollups``);
+    for a narrower set of accounts, from their snapshots."""
     ends = _month_ends(today, months)
-    past = (
-        ScoreSnapshot.objects.filter(date__in=ends, account__in=accounts)
-        .values("date", "tier")
-        .annotate(n=Count("pk"), arr=Sum("account__arr"))
-    )
-    by_date: dict[dt.date, dict[str, tuple[int, Decimal]]] = {end: {} for end in ends}
-    for row in past:
-        by_date[row["date"]][row["tier"]] = (row["n"], row["arr"] or Decimal(0))
-    now_rows = (
-        AccountScore.objects.filter(account__in=accounts.filter(status=Account.Status.ACTIVE))
-        .values("tier")
-        .annotate(n=Count("pk"), arr=Sum("account__arr"))
-    )
-    current = {row["tier"]: (row["n"], row["arr"] or Decimal(0)) for row in now_rows}
-    series = [{"label": f"{end:%b %Y}", "date": end, **_shares(by_date[end])} for end in ends]
+    if whole_book:
+        by_date = book_tiers_on(ends, today=today)
+    else:
+        by_date = {end: {} for end in ends}
+        past = (
+            ScoreSnapshot.objects.filter(date__in=ends, account__in=accounts)
+            .values("date", "tier")
+            .annotate(n=Count("pk"), arr=Sum("account__arr"))
+            .order_by()
+        )
+        for row in past:
+            by_date[row["date"]][row["tier"]] = (row["n"], row["arr"] or Decimal(0))
+    current = {tier: (row["n"], row["arr_total"] or Decimal(0)) for tier, row in now_rows.items()}
+    series = [{"label": f"{end:%b %Y}", "date": end, **_shares(by_date.get(end, {}))} for end in ends]
     series.append({"label": "Now", "date": today, **_shares(current)})
     return series
 
 
-def arr_at_risk(*, accounts, today: dt.date) -> list[dict]:
-    """ARR renewing in the next 0–30, 31–60 and 61–90 days, split by tier, in one query."""
-    windows = {
-        f"w{lo}_{hi}": Sum(
-            "arr", filter=Q(renewal_date__gte=today + dt.timedelta(days=lo), renewal_date__lte=today + dt.timedelta(days=hi))
-        )
-        for lo, hi in RENEWAL_WINDOWS
-    }
-    counts = {
-        f"n{lo}_{hi}": Count(
-            "pk", filter=Q(renewal_date__gte=today + dt.timedelta(days=lo), renewal_date__lte=today + dt.timedelta(days=hi))
-        )
-        for lo, hi in RENEWAL_WINDOWS
-    }
-    rows = (
-        accounts.filter(status=Account.Status.ACTIVE, score__isnull=False)
-        .values("score__tier")
-        .annotate(**windows, **counts)
-    )
-    by_tier = {row["score__tier"]: row for row in rows}
+def arr_at_risk(*, now_rows: dict[str, dict]) -> list[dict]:
+    """ARR renewing in the next 0–30, 31–60 and 61–90 days, split by tier (from ``book_now``)."""
     table = []
     for lo, hi in RENEWAL_WINDOWS:
         key = f"{lo}_{hi}"
         cells = [
-            {"tier": tier, "arr": (by_tier.get(tier) or {}).get(f"w{key}") or Decimal(0),
-             "count": (by_tier.get(tier) or {}).get(f"n{key}") or 0}
+            {"tier": tier, "arr": (now_rows.get(tier) or {}).get(f"w{key}") or Decimal(0),
+             "count": (now_rows.get(tier) or {}).get(f"n{key}") or 0}
             for tier in TIERS
         ]
         at_risk = sum((c["arr"] for c in cells if c["tier"] in (Tier.RED, Tier.YELLOW)), Decimal(0))
@@ -127,7 +131,7 @@ def team_workload(*, now: dt.datetime) -> list[dict]:
     return result
 
 
-def intervention_outcome(*, accounts, today: dt.date) -> dict:
+def intervention_outcome(*, accounts, today: dt.date, whole_book: bool = False) -> dict:
     """Of the red accounts with a completed red intervention, how many *stayed* — the
     definition in ``scoring.measures`` (not churned and not red 60 days after completion),
     the same one the Validation page and ``manage.py backtest`` use.
@@ -152,8 +156,11 @@ def intervention_outcome(*, accounts, today: dt.date) -> dict:
         .order_by("date")
         .values("date")[:1]
     )
+    interventions = Task.objects.filter(red_intervention_q(), closed_at__date__gte=start)
+    if not whole_book:
+        interventions = interventions.filter(account__in=accounts)
     rows = (
-        Task.objects.filter(red_intervention_q(), account__in=accounts, closed_at__date__gte=start)
+        interventions
         .annotate(closed_day=TruncDate("closed_at"), end_day=end_day)
         .annotate(tier_at_end=Subquery(tier_at_end), first_churn=Subquery(first_churn))
         .order_by("closed_at", "created_at")
@@ -180,7 +187,9 @@ def intervention_outcome(*, accounts, today: dt.date) -> dict:
 def dashboard_data(*, user, now: dt.datetime) -> dict:
     today = timezone.localdate(now)
     accounts = visible_accounts(user)
-    distribution = tier_distribution(accounts=accounts, today=today)
+    now_rows = book_now(accounts=accounts, today=today)
+    distribution = tier_distribution(accounts=accounts, today=today, now_rows=now_rows,
+                                     whole_book=sees_whole_book(user))
     changes = (
         ScoreChange.objects.filter(tier_changed=True, date__gte=today - dt.timedelta(days=6), account__in=accounts)
         .select_related("account", "account__owner")
@@ -193,7 +202,7 @@ def dashboard_data(*, user, now: dt.datetime) -> dict:
         "count_chart": tier_share_bars(distribution, measure="share", title="Share of accounts per tier"),
         "arr_chart": tier_share_bars(distribution, measure="arr_share", title="Share of ARR per tier"),
         "tier_changes": list(changes),
-        "risk": arr_at_risk(accounts=accounts, today=today),
+        "risk": arr_at_risk(now_rows=now_rows),
         "workload": team_workload(now=now),
-        "outcome": intervention_outcome(accounts=accounts, today=today),
+        "outcome": intervention_outcome(accounts=accounts, today=today, whole_book=sees_whole_book(user)),
     }

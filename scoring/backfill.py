@@ -1,4 +1,12 @@
-"""Backfill: rebuild daily history from raw observations (prefix sums, in memory)."""
+"""Backfill: rebuild daily history from raw observations (prefix sums, in memory).
+
+A rebuild covers any date range (``first_day``..``last_day``): day D is scored as of the end of D (or now,
+for today), hysteresis and the change log running forward from the state before the range. Each snapshot
+names the version that scored it. A churned account is scored up to its churn date only.
+
+A rebuild never touches tasks or notifications: its ``changes`` are only those dated today (so the caller's
+triggers never act on the past), and ``scoring.management.commands.recompute_scores`` runs no triggers at all.
+"""
 
 from __future__ import annotations
 
@@ -19,69 +27,94 @@ from scoring.engine import (
     SeriesAggregator,
     compute_account,
 )
-from scoring.models import ScoreChange
+from scoring.models import AccountScore, ScoreChange
 from scoring.writes import RecomputeResult, baseline_of, change_for, scores_write, snapshot_of
+
+DAY = dt.timedelta(days=1)
+
+
+def day_end(day: dt.date, now: dt.datetime) -> dt.datetime:
+    """The instant a day is scored at: its last microsecond (local time), or ``now`` for today."""
+    end = timezone.make_aware(dt.datetime.combine(day + DAY, dt.time.min)) - dt.timedelta(microseconds=1)
+    return min(end, now)
 
 
 def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
-                    days: int) -> RecomputeResult:
-    """Rebuild ``days`` daily snapshots ending at ``now`` from raw observations (prefix sums, in memory)."""
+                   days: int = 0, *, first_day: dt.date | None = None, last_day: dt.date | None = None
+                   ) -> RecomputeResult:
+    """Rebuild the daily snapshots of ``first_day``..``last_day`` (default: the ``days`` days ending at
+    ``now``) from raw observations, in memory."""
+    today = timezone.localdate(now)
+    legacy = last_day is None  # the last N days: day D scored at now − (today − D), as it always was
+    if legacy:
+        last_day, first_day = today, today - (days - 1) * DAY
     versions = selectors.account_versions(chunk, routing)
     ids = list(versions)
     signals = selectors.signals_of([specs[v] for v in set(versions.values())])
-    if not ids or not signals:
+    if not ids or not signals or first_day > last_day:
         return RecomputeResult()
-    day = dt.timedelta(days=1)
-    start = now - (days - 1) * day
-    horizon = max(s.horizon_days for s in signals) * day
+    instants = []
+    d = first_day
+    while d <= last_day:
+        instants.append((d, now - (today - d) if legacy else day_end(d, now)))
+        d += DAY
+    start, end = instants[0][1], instants[-1][1]
+    horizon = max(s.horizon_days for s in signals) * DAY
     raw = selectors.raw_observations(
-        account_ids=ids, signal_ids=[s.id for s in signals], since=start - horizon, until=now
+        account_ids=ids, signal_ids=[s.id for s in signals], since=start - DAY - horizon, until=end
     )
     by_id = {s.id: s for s in signals}
-    series = {key: SeriesAggregator(by_id[key[1]], obs, ref=now) for key, obs in raw.items()}
+    series = {key: SeriesAggregator(by_id[key[1]], obs, ref=end) for key, obs in raw.items()}
     overrides = selectors.overrides_for(ids, start)
-    first_day, last_day = timezone.localdate(start), timezone.localdate(now)
+    scored_before = selectors.accounts_scored_before(ids, first_day)
     # A churned account's history ends on its churn date: no snapshot, score or change after it.
     ended = dict(Account.objects.filter(pk__in=ids, churned_on__isnull=False).values_list("pk", "churned_on"))
-    scored_before = selectors.accounts_scored_before(ids, first_day)
     prior: dict[int, PriorState | None] = {}
     baseline: dict[int, dict | None] = {}
     past: dict[int, dict[dt.date, float]] = {aid: {} for aid in ids}
     trail: dict[int, list[float]] = {aid: [] for aid in ids}
     results: dict[int, AccountResult] = {}
+    last_at: dict[int, dt.datetime] = {}
     snapshots, changes = [], []
-    for k in range(days - 1, -1, -1):
-        as_of = now - k * day
-        today = timezone.localdate(as_of)
+    for day, as_of in instants:
         for aid in ids:
-            if aid in ended and today > ended[aid]:
+            if aid in ended and day > ended[aid]:
                 continue
             spec = specs[versions[aid]]
             mine = past[aid]
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
             peak = max(recent) if recent else None
-            history = History(past={d: mine[today - d * day] for d in HISTORY_DAYS if today - d * day in mine},
+            history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
                               peak=peak)
             aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
-            r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=today, prior=prior.get(aid),
+            r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=day, prior=prior.get(aid),
                                 history=history, overrides=overrides.get(aid, ()))
             if r.tier:  # days without a tier (not enough data yet) are no baseline for a trend
-                mine[today] = r.score
+                mine[day] = r.score
                 trail[aid].append(r.score)
-            snapshots.append(snapshot_of(aid, today, r))
+            snapshots.append(snapshot_of(aid, day, r))
             # Day one of the range is the first score only for accounts without older history.
             first_of_old = aid not in baseline and aid in scored_before
-            change = None if first_of_old else change_for(aid, today, baseline.get(aid), r)
+            change = None if first_of_old else change_for(aid, day, baseline.get(aid), r)
             if change is not None:
                 changes.append(change)
             prior[aid] = PriorState(tier=r.tier, tier_since=r.tier_since, pending_tier=r.pending_tier,
                                     pending_since=r.pending_since)
             baseline[aid] = baseline_of(r)
             results[aid] = r
+            last_at[aid] = as_of
+    # The current score follows the rebuild only where it is not newer than the rebuilt range (a year-old
+    # rebuild does not overwrite today's scores); it is dated as of the day it describes.
+    newer = set(AccountScore.objects.filter(account_id__in=list(results), computed_at__gt=end)
+                .values_list("account_id", flat=True))
+    current = {aid: r for aid, r in results.items() if aid not in newer}
     with transaction.atomic():
-        # A rebuild: entries of the range that the new history does not repeat go.
-        ScoreChange.objects.filter(account_id__in=ids, date__gte=first_day, date__lte=last_day).delete()
-        scores = scores_write(results=results, snapshots=snapshots, changes=changes, now=now)
+        # A rebuild: entries of the range that the new history does not repeat go (markers of earlier
+        # replacements stay: the audit trail of history).
+        (ScoreChange.objects.filter(account_id__in=ids, date__gte=first_day, date__lte=last_day)
+         .exclude(cause=ScoreChange.Cause.HISTORY_REPLACED).delete())
+        scores = scores_write(results=current, snapshots=snapshots, changes=changes, now=end,
+                              computed_at={aid: last_at[aid] for aid in current})
     return RecomputeResult(
-        account_ids=ids, changes=[c for c in changes if c.date == last_day], scores={s.account_id: s for s in scores}
+        account_ids=ids, changes=[c for c in changes if c.date == today], scores={s.account_id: s for s in scores}
     )

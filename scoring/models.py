@@ -359,11 +359,35 @@ class ScoreSnapshot(models.Model):
         return f"{self.account_id} {self.date}: {self.score:.1f}"
 
 
+class BookTierDay(models.Model):
+    """The whole book's snapshots and ARR per tier on one past day (the dashboard's month ends).
+
+    Read from that day's snapshots once (``scoring.rollups``) instead of aggregating 100,000 of them on
+    every dashboard view; forgotten whenever a snapshot of that day is written or removed again
+    (``scores_write``, lifecycle), so a backfill or rebuild is never shown stale. The ARR is the
+    accounts' ARR when the day was first read.
+    """
+
+    date = models.DateField()
+    tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
+    accounts = models.PositiveIntegerField()
+    arr = models.DecimalField("ARR", max_digits=18, decimal_places=2)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["date", "tier"], name="book_tier_day_one_per_tier")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.tier or 'no tier'}: {self.accounts}"
+
+
 class ScoreChange(models.Model):
     class Cause(models.TextChoices):
         DATA = "data", "Data"
         MODEL_VERSION = "model_version", "Model version"
         OVERRIDE = "override", "Override"
+        # Marker of an explicit, audited rebuild that replaced stored history (scoring.history).
+        HISTORY_REPLACED = "history_replaced", "History replaced"
         SIGNAL_DEFINITION = "signal_definition", "Signal definition changed"
 
     # One entry per account and day for whatever a person or the data did (data, a flag, a signal

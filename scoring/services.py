@@ -255,6 +255,7 @@ def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, n
 def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
     progress: Progress | None = None, account_range: tuple[int, int] | None = None,
+    first_day: dt.date | None = None, last_day: dt.date | None = None,
     cause: str | None = None,
 ) -> RecomputeResult:
     """Recompute the given accounts (None: every active account) as of ``now``.
@@ -268,13 +269,18 @@ def scores_recompute(
     backfill_days=N rebuilds the last N days of history (one snapshot a day,
     hysteresis and change log running forward from no state, existing change-log
     entries of that range replaced). Its ``changes`` are only those dated today,
-    so triggers never act on the past.
+    so triggers never act on the past. ``first_day``/``last_day`` rebuild that date range instead
+    (``scoring.history.history_rebuild`` checks for stored history first and audits a replacement).
     """
+    if first_day is not None and last_day is not None:
+        backfill_days = (last_day - first_day).days + 1
+    else:
+        first_day = last_day = None
     if account_ids is None:
         live = Q(status=Account.Status.ACTIVE)
         if backfill_days > 0:  # a rebuild of history includes the accounts that churned during it
-            first_day = timezone.localdate(now) - dt.timedelta(days=backfill_days - 1)
-            live |= Q(status=Account.Status.CHURNED, churned_on__gte=first_day)
+            since = first_day or timezone.localdate(now) - dt.timedelta(days=backfill_days - 1)
+            live |= Q(status=Account.Status.CHURNED, churned_on__gte=since)
         active = Account.objects.filter(live)
         if account_range is not None:
             active = active.filter(pk__gte=account_range[0], pk__lt=account_range[1])
@@ -309,7 +315,8 @@ def scores_recompute(
             aggregates = selectors.signal_aggregates(signals=signals, now=now, account_ids=block, by_range=True)
         for chunk in _chunks(block, size):
             if backfill_days > 0:
-                _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days))
+                _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days,
+                                                first_day=first_day, last_day=last_day))
             else:
                 _collect(result, _recompute_chunk(chunk, specs, routing, now, aggregates, cause).write(now))
             done += len(chunk)

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import JSONField
+from django.utils import timezone
 
 from scoring.changelog import describe_change
 from scoring.engine import AccountResult
 from scoring.models import AccountScore, ScoreChange, ScoreSnapshot
+from scoring.rollups import book_tiers_forget
 
 
 @dataclass
@@ -155,6 +157,7 @@ def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[st
 def scores_write(
     *, results: dict[int, AccountResult], changes: list[ScoreChange], now: dt.datetime,
     snapshots: list[ScoreSnapshot] | None = None, snapshot_date: dt.date | None = None,
+    computed_at: dict[int, dt.datetime] | None = None,
 ) -> list[AccountScore]:
     """Upsert the AccountScore rows, the snapshots (given, or one per result on ``snapshot_date``)
     and the change-log rows, in one transaction."""
@@ -162,7 +165,8 @@ def scores_write(
         AccountScore(
             account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
             pending_tier=r.pending_tier, pending_since=r.pending_since, trend=r.trend, delta_7=r.delta_7,
-            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id, computed_at=now,
+            delta_30=r.delta_30, delta_90=r.delta_90, model_version_id=r.model_version_id,
+            computed_at=computed_at.get(aid, now) if computed_at else now,
             components=r.components,
         )
         for aid, r in results.items()
@@ -181,6 +185,11 @@ def scores_write(
             upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"], SNAPSHOT_FIELDS)
         upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
                 need_pk=True)
+        # History rewritten (a backfill or rebuild): the book's stored tier counts of those days go.
+        today = timezone.localdate(now)
+        written = {s.date for s in snapshots or ()} | ({snapshot_date} if snapshot_date else set())
+        if any(d < today for d in written):
+            book_tiers_forget(dates={d for d in written if d < today})
     return scores
 
 

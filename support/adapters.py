@@ -1,18 +1,7 @@
-"""Map the JSON that helpdesks send to our ticket shape. Pure functions: dict in, TicketData out.
+"""Our ticket shape (TicketData), the generic API shape, and the parsing helpers the helpdesk adapters
+share. Pure functions: dict in, TicketData out. Each helpdesk's own mapping lives in ``integrations/``
+(one module per vendor).
 
-Field names follow each tool's documented objects:
-- Zendesk: the Ticket object (``{"ticket": {...}}``, as the Tickets API and a
-  trigger/webhook body built from ``{{ticket.*}}`` placeholders send it), with
-  ``requester.email``, ``status`` new/open/pending/hold/solved/closed,
-  ``satisfaction_rating.score`` good/bad, ``tags``.
-- Intercom: a webhook notification (``type: notification_event``, ``topic``
-  conversation.*, ``data.item`` a Conversation with ``state``
-  open/closed/snoozed, unix ``created_at``/``updated_at``, ``source.author.email``,
-  ``conversation_rating.rating`` 1–5, ``tags.tags[].name``, ``priority``).
-- Freshdesk: the Ticket object of API v2 (``status`` 2 Open, 3 Pending,
-  4 Resolved, 5 Closed; ``priority`` 1–4; ``is_escalated``; ``requester.email``
-  when embedded) or an automation-rule webhook ``{"freshdesk_webhook": {...}}``
-  with ``ticket_*`` placeholder fields.
 """
 
 from __future__ import annotations
@@ -48,7 +37,8 @@ class TicketData:
     subject: str = ""
     status: str = Ticket.Status.OPEN
     priority: str = ""
-    escalated: bool = False
+    # None: the delivery does not say (a follow-up without tags), so the stored value stays.
+    escalated: bool | None = False
     csat: float | None = None
     opened_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
@@ -81,15 +71,51 @@ def _external_id(value: Any, name: str) -> str:
     return text
 
 
+_LOCAL_FORBIDDEN = set(' <>()[]\\,;:"@')
+
+
+def email_normalize(text: str) -> str | None:
+    """A lower-cased address with a Unicode local part and an IDNA domain (``zoe.müller1@müller.de``), or
+    None. Internationalised addresses (RFC 6531) are valid: Django's validator only takes ASCII local parts,
+    so the local part is checked here and the domain in its ASCII (punycode) form by Django's validator."""
+    local, at, domain = text.strip().lower().rpartition("@")
+    if not at or not local or not domain or len(local) > 64:
+        return None
+    if any(ch in _LOCAL_FORBIDDEN or ord(ch) < 32 or ord(ch) == 127 for ch in local):
+        return None
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return None
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+        unicode_domain = ascii_domain.encode("ascii").decode("idna")
+    except UnicodeError:
+        return None
+    try:
+        _EMAIL(f"a@{ascii_domain}")
+    except ValidationError:
+        return None
+    return f"{local}@{unicode_domain}"
+
+
+def domain_forms(domain: str) -> set[str]:
+    """The Unicode and the ASCII (punycode) spelling of a domain, as either may be stored."""
+    forms = {domain.lower()}
+    try:
+        forms.add(domain.encode("idna").decode("ascii").lower())
+        forms.add(domain.encode("ascii").decode("idna").lower())
+    except UnicodeError:
+        pass
+    return forms
+
+
 def _email(value: Any, name: str) -> str:
-    text = _text(value, 254).lower()
+    text = _text(value, 254)
     if not text:
         return ""
-    try:
-        _EMAIL(text)
-    except ValidationError:
-        raise PayloadError(name, f"not a valid email address: {text!r}") from None
-    return text
+    normal = email_normalize(text)
+    if normal is None:
+        raise PayloadError(name, f"not a valid email address: {text!r}")
+    return normal
 
 
 def _url(value: Any) -> str:
@@ -179,146 +205,12 @@ def generic_ticket_parse(item: dict, *, index: int | None = None) -> TicketData:
     )
 
 
-# --- Zendesk -----------------------------------------------------------------
-
-_ZENDESK_STATUS = {
-    "new": Ticket.Status.OPEN,
-    "open": Ticket.Status.OPEN,
-    "pending": Ticket.Status.PENDING,
-    "hold": Ticket.Status.PENDING,
-    "on-hold": Ticket.Status.PENDING,
-    "solved": Ticket.Status.SOLVED,
-    "closed": Ticket.Status.CLOSED,
-}
-_ZENDESK_CSAT = {"good": 100.0, "bad": 0.0}
-
-
-def _zendesk_agent_url(api_url: str) -> str:
-    """The agent-facing page for a Tickets API URL (…/api/v2/tickets/123.json → …/agent/tickets/123)."""
-    match = re.match(r"^(https://[^/]+)/api/v2/tickets/(\d+)\.json$", api_url)
-    return f"{match[1]}/agent/tickets/{match[2]}" if match else api_url
-
-
-def zendesk_ticket_parse(payload: Any) -> TicketData:
-    payload = _obj(payload, "body")
-    ticket = _obj(payload.get("ticket", payload), "ticket")
-    status_text = _text(ticket.get("status"), 20).lower() or "open"
-    if status_text not in _ZENDESK_STATUS:
-        raise PayloadError("ticket.status", f"unknown Zendesk status {status_text!r}")
-    requester = ticket.get("requester") if isinstance(ticket.get("requester"), dict) else {}
-    rating = ticket.get("satisfaction_rating") if isinstance(ticket.get("satisfaction_rating"), dict) else {}
-    return _finish(
-        TicketData(
-            external_id=_external_id(ticket.get("id"), "ticket.id"),
-            requester_email=_email(requester.get("email") or ticket.get("requester_email"), "ticket.requester.email"),
-            subject=_text(ticket.get("subject") or ticket.get("title"), 500),
-            status=_ZENDESK_STATUS[status_text],
-            priority=_text(ticket.get("priority"), 20).lower(),
-            escalated=bool(_tags(ticket.get("tags")) & ESCALATION_TAGS),
-            csat=_ZENDESK_CSAT.get(_text(rating.get("score"), 20).lower()),
-            opened_at=_when(ticket.get("created_at"), "ticket.created_at"),
-            updated_at=_when(ticket.get("updated_at"), "ticket.updated_at"),
-            url=_url(ticket.get("link")) or _zendesk_agent_url(_url(ticket.get("url"))),
-            raw=payload,
-        )
-    )
-
-
-# --- Intercom ----------------------------------------------------------------
-
-_INTERCOM_STATE = {"open": Ticket.Status.OPEN, "snoozed": Ticket.Status.PENDING, "closed": Ticket.Status.SOLVED}
-
-
-def intercom_ticket_parse(payload: Any) -> TicketData:
-    payload = _obj(payload, "body")
-    data = _obj(payload.get("data"), "data")
-    item = _obj(data.get("item"), "data.item")
-    state = _text(item.get("state"), 20).lower() or ("open" if item.get("open", True) else "closed")
-    if state not in _INTERCOM_STATE:
-        raise PayloadError("data.item.state", f"unknown Intercom state {state!r}")
-    source = item.get("source") if isinstance(item.get("source"), dict) else {}
-    author = source.get("author") if isinstance(source.get("author"), dict) else {}
-    email = author.get("email") if author.get("type") in (None, "user", "lead", "contact") else None
-    if not email:
-        contacts = item.get("contacts") if isinstance(item.get("contacts"), dict) else {}
-        for contact in contacts.get("contacts") or []:
-            if isinstance(contact, dict) and contact.get("email"):
-                email = contact["email"]
-                break
-    rating = item.get("conversation_rating") if isinstance(item.get("conversation_rating"), dict) else {}
-    stars = rating.get("rating")
-    csat = (float(stars) - 1) * 25 if isinstance(stars, int) and not isinstance(stars, bool) and 1 <= stars <= 5 else None
-    tags = item.get("tags") if isinstance(item.get("tags"), dict) else {}
-    stats = item.get("statistics") if isinstance(item.get("statistics"), dict) else {}
-    subject = _text(item.get("title") or source.get("subject"), 500)
-    if not subject:
-        subject = re.sub(r"<[^>]+>", " ", _text(source.get("body"), 2000)).strip()[:200]
-    return _finish(
-        TicketData(
-            external_id=_external_id(item.get("id"), "data.item.id"),
-            requester_email=_email(email, "data.item.source.author.email"),
-            subject=subject,
-            status=_INTERCOM_STATE[state],
-            priority="high" if item.get("priority") == "priority" else "normal",
-            escalated=bool(_tags(tags.get("tags")) & ESCALATION_TAGS),
-            csat=csat,
-            opened_at=_when(item.get("created_at"), "data.item.created_at"),
-            updated_at=_when(item.get("updated_at"), "data.item.updated_at"),
-            solved_at=_when(stats.get("last_close_at"), "data.item.statistics.last_close_at"),
-            raw=payload,
-        )
-    )
-
-
-# --- Freshdesk ---------------------------------------------------------------
-
-_FRESHDESK_STATUS_CODES = {2: Ticket.Status.OPEN, 3: Ticket.Status.PENDING, 4: Ticket.Status.SOLVED, 5: Ticket.Status.CLOSED}
-_FRESHDESK_STATUS_NAMES = {"open": Ticket.Status.OPEN, "pending": Ticket.Status.PENDING, "resolved": Ticket.Status.SOLVED, "closed": Ticket.Status.CLOSED}
-_FRESHDESK_PRIORITY = {1: "low", 2: "medium", 3: "high", 4: "urgent"}
-
-
-def _freshdesk_status(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        # Custom statuses (6+) behave like "waiting on …": the ticket is still open work.
-        return _FRESHDESK_STATUS_CODES.get(value, Ticket.Status.PENDING if value > 5 else Ticket.Status.OPEN)
-    name = _text(value, 40).lower()
-    if name in _FRESHDESK_STATUS_NAMES:
-        return _FRESHDESK_STATUS_NAMES[name]
-    return Ticket.Status.PENDING if name.startswith("waiting") else Ticket.Status.OPEN
-
-
-def freshdesk_ticket_parse(payload: Any) -> TicketData:
-    payload = _obj(payload, "body")
-    if "freshdesk_webhook" in payload:
-        hook = _obj(payload["freshdesk_webhook"], "freshdesk_webhook")
-        email = hook.get("ticket_requester_email") or hook.get("ticket_contact_email") or hook.get("ticket_from_email")
-        return _finish(
-            TicketData(
-                external_id=_external_id(hook.get("ticket_id"), "freshdesk_webhook.ticket_id"),
-                requester_email=_email(email, "freshdesk_webhook.ticket_requester_email"),
-                subject=_text(hook.get("ticket_subject"), 500),
-                status=_freshdesk_status(hook.get("ticket_status")),
-                priority=_text(hook.get("ticket_priority"), 20).lower(),
-                escalated=bool(_tags(hook.get("ticket_tags")) & ESCALATION_TAGS),
-                opened_at=_when(hook.get("ticket_created_at"), "freshdesk_webhook.ticket_created_at"),
-                updated_at=_when(hook.get("ticket_updated_at"), "freshdesk_webhook.ticket_updated_at"),
-                url=_url(hook.get("ticket_url")),
-                raw=payload,
-            )
-        )
-    ticket = _obj(payload.get("ticket", payload), "ticket")
-    requester = ticket.get("requester") if isinstance(ticket.get("requester"), dict) else {}
-    priority = ticket.get("priority")
-    return _finish(
-        TicketData(
-            external_id=_external_id(ticket.get("id"), "id"),
-            requester_email=_email(requester.get("email") or ticket.get("email"), "requester.email"),
-            subject=_text(ticket.get("subject"), 500),
-            status=_freshdesk_status(ticket.get("status", 2)),
-            priority=_FRESHDESK_PRIORITY.get(priority, "") if isinstance(priority, int) else _text(priority, 20).lower(),
-            escalated=bool(ticket.get("is_escalated") is True or _tags(ticket.get("tags")) & ESCALATION_TAGS),
-            opened_at=_when(ticket.get("created_at"), "created_at"),
-            updated_at=_when(ticket.get("updated_at"), "updated_at"),
-            raw=payload,
-        )
-    )
+# The helpers the vendor adapters (integrations/) share.
+obj = _obj
+text = _text
+external_id = _external_id
+email = _email
+url = _url
+when = _when
+tags = _tags
+finish = _finish

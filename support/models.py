@@ -13,6 +13,7 @@ class Ticket(models.Model):
         ZENDESK = "zendesk", "Zendesk"
         INTERCOM = "intercom", "Intercom"
         FRESHDESK = "freshdesk", "Freshdesk"
+        HELPSCOUT = "helpscout", "Help Scout"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountDomain, Contact
 from scoring.models import Observation, SignalDefinition
 from scoring.tasks import recompute_enqueue
-from support.adapters import TicketData
+from support.adapters import TicketData, domain_forms
 from support.models import Ticket
 
 TICKET_SOURCE = "tickets"
@@ -33,6 +33,9 @@ class TicketsResult:
     tickets: list[Ticket] = field(default_factory=list)
     created: list[bool] = field(default_factory=list)
     account_ids: list[int] = field(default_factory=list)
+    # Per ticket: True when the delivery was older than the stored ticket (by the vendor's updated_at)
+    # and so changed nothing.
+    stale: list[bool] = field(default_factory=list)
 
 
 def _accounts_by_email(emails: set[str]) -> dict[str, int]:
@@ -40,8 +43,12 @@ def _accounts_by_email(emails: set[str]) -> dict[str, int]:
     emails = {e for e in emails if e}
     if not emails:
         return {}
-    domains = {e.rpartition("@")[2] for e in emails}
-    by_domain = dict(AccountDomain.objects.filter(domain__in=domains).values_list("domain", "account_id"))
+    domains = {form for e in emails for form in domain_forms(e.rpartition("@")[2])}
+    by_domain = {
+        form: account_id
+        for domain, account_id in AccountDomain.objects.filter(domain__in=domains).values_list("domain", "account_id")
+        for form in domain_forms(domain)
+    }
     by_contact = dict(
         Contact.objects.annotate(email_l=Lower("email"))
         .filter(email_l__in=emails)
@@ -84,12 +91,33 @@ def tickets_upsert(
         raise TicketAccountError("account", "unknown account " + ", ".join(repr(u) for u in sorted(unknown)))
     by_email = _accounts_by_email({t.requester_email for t in tickets})
     external_ids = [t.external_id for t in tickets]
+    # A ticket not stored yet has no row to lock: the advisory lock covers it too.
     _lock_tickets(source, external_ids)
-    previous = dict(
-        Ticket.objects.filter(source=source, external_id__in=external_ids).values_list("external_id", "account_id")
-    )
+    # Locked, so two deliveries of one ticket are ordered by the vendor's updated_at, not by arrival.
+    held = {
+        row["external_id"]: row
+        for row in Ticket.objects.select_for_update()
+        .filter(source=source, external_id__in=external_ids)
+        .values("external_id", "account_id", "updated_at", "escalated")
+    }
+    previous = {external_id: row["account_id"] for external_id, row in held.items()}
+    stale = {
+        data.external_id
+        for data in tickets
+        if data.external_id in held and data.updated_at is not None and data.updated_at < held[data.external_id]["updated_at"]
+    }
+    if account_restriction is not None:
+        # A restricted token may create tickets and update its own, never take over a ticket stored
+        # for another account (or for none): upserting on (source, id) would move it (#12).
+        if any(account_id != account_restriction for account_id in previous.values()):
+            raise TicketAccountError("external_id", "this token may only write tickets of its own account")
     rows = []
     for data in tickets:
+        if data.external_id in stale:
+            continue
+        escalated = data.escalated
+        if escalated is None:  # the delivery does not say: keep what we hold
+            escalated = bool(held.get(data.external_id, {}).get("escalated", False))
         account_id = by_external.get(data.account_external_id) or by_email.get(data.requester_email)
         if account_restriction is not None and account_id != account_restriction:
             raise TicketAccountError("account", "this token may only write tickets of its own account")
@@ -97,7 +125,7 @@ def tickets_upsert(
             Ticket(
                 source=source, external_id=data.external_id, account_id=account_id,
                 requester_email=data.requester_email, subject=data.subject, status=data.status,
-                priority=data.priority, escalated=data.escalated, csat=data.csat, opened_at=data.opened_at,
+                priority=data.priority, escalated=escalated, csat=data.csat, opened_at=data.opened_at,
                 updated_at=data.updated_at, solved_at=data.solved_at, url=data.url, raw=data.raw,
             )
         )  # fmt: skip
@@ -107,22 +135,57 @@ def tickets_upsert(
     ]  # fmt: skip
     # The same ticket twice in one batch: the last one wins (one row per conflict target).
     rows = list({r.external_id: r for r in rows}.values())
-    Ticket.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["source", "external_id"], update_fields=update_fields
-    )
+    if rows:
+        Ticket.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["source", "external_id"], update_fields=update_fields
+        )
     stored = {
         t.external_id: t
         for t in Ticket.objects.filter(source=source, external_id__in=external_ids).select_related("account")
     }
-    touched = {r.account_id for r in rows if r.account_id} | {a for a in previous.values() if a}
+    changed = {r.external_id for r in rows}
+    touched = {r.account_id for r in rows if r.account_id} | {a for e, a in previous.items() if a and e in changed}
     seen = set(previous)
     result = TicketsResult(account_ids=sorted(touched))
     for data in tickets:  # a ticket repeated in the batch is created once, then updated
         result.tickets.append(stored[data.external_id])
         result.created.append(data.external_id not in seen)
+        result.stale.append(data.external_id in stale)
         seen.add(data.external_id)
     support_signals_refresh(account_ids=result.account_ids, now=now)
     return result
+
+
+def tickets_rematch(*, emails: set[str] = frozenset(), domains: set[str] = frozenset(), now: dt.datetime | None = None) -> int:
+    """Match unmatched tickets to the account a newly added contact email or domain names.
+
+    Called by every path that adds contacts or domains (API, admin). Returns the tickets matched.
+    """
+    emails = {e.strip().lower() for e in emails if e and e.strip()}
+    domains = {form for d in domains if d and d.strip() for form in domain_forms(d.strip())}
+    if not emails and not domains:
+        return 0
+    condition = Q(requester_email__in=emails) if emails else Q()
+    for domain in domains:
+        condition |= Q(requester_email__iendswith=f"@{domain}")
+    unmatched = list(
+        Ticket.objects.filter(account__isnull=True).exclude(requester_email="").filter(condition)
+        .values_list("pk", "requester_email")
+    )  # fmt: skip
+    if not unmatched:
+        return 0
+    by_email = _accounts_by_email({email.lower() for _, email in unmatched})
+    updates: dict[int, list[int]] = {}
+    for pk, email in unmatched:
+        account_id = by_email.get(email.lower())
+        if account_id is not None:
+            updates.setdefault(account_id, []).append(pk)
+    with transaction.atomic():
+        for account_id, pks in updates.items():
+            Ticket.objects.filter(pk__in=pks, account__isnull=True).update(account_id=account_id)
+        if updates:
+            support_signals_refresh(account_ids=sorted(updates), now=now or timezone.now())
+    return sum(len(pks) for pks in updates.values())
 
 
 def support_signals_refresh(*, account_ids: list[int], now: dt.datetime) -> int:

@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from integrations.models import Integration
 from playbooks.models import Playbook, PlaybookStep, Task
 from tests.factories import AccountFactory, create_published_version
 
@@ -40,7 +41,9 @@ def world(scoring_setup, alice):
     task = Task.objects.create(account=account, playbook=playbook, step=step, title="Call", severity="high",
                                due_at=timezone.now(), assignee=alice)
     draft = create_published_version(scoring_setup.segment, scoring_setup.signals, status="draft", number=2)
-    values = {"external_id": account.external_id, "pk": task.pk, "version_id": draft.pk}
+    integration = Integration.objects.create(vendor="zendesk", name="Zendesk", secret="s")
+    values = {"external_id": account.external_id, "pk": task.pk, "version_id": draft.pk,
+              "public_id": integration.public_id}  # fmt: skip
     urls = []
     for name, route in _patterns():
         path = "/" + route

@@ -122,3 +122,37 @@ def test_it_is_for_managers_only(client, personas, who):
 def test_it_opens_for_ops(client, ops, world):
     client.force_login(ops)
     assert client.get(reverse("playbooks:dashboard")).status_code == 200
+
+
+def _last_month(data) -> dict:
+    return {cell["tier"]: cell["count"] for cell in data["distribution"][-2]["tiers"]}
+
+
+def test_month_ends_are_read_once_then_kept_and_forgotten_when_history_is_rewritten(manager, world, scoring_setup):
+    """Issue #17: a past month end's tier counts are aggregated from its snapshots once (BookTierDay),
+    not on every view, and a rewrite of that day (a backfill through scores_write) drops the stored day."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.engine import AccountResult
+    from scoring.models import BookTierDay
+    from scoring.writes import scores_write, snapshot_of
+
+    now = timezone.now()
+    last_month_end = timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)
+    assert _last_month(dashboard_data(user=manager, now=now)) == {"green": 0, "yellow": 2, "red": 0}
+    assert list(BookTierDay.objects.values_list("date", "tier", "accounts")) == [(last_month_end, "yellow", 2)]
+    with CaptureQueriesContext(connection) as ctx:
+        dashboard_data(user=manager, now=now)
+    # Only the month ends with no snapshots at all (before this book began) are looked up again.
+    reads = [q["sql"] for q in ctx.captured_queries if "scoring_scoresnapshot" in q["sql"] and "SUM" in q["sql"]]
+    assert reads and not [sql for sql in reads if last_month_end.isoformat() in sql]
+
+    # Rewrite A's snapshot of that day as red (what a backfill does) — the next view counts again.
+    a = world["a"]
+    result = AccountResult(score=20.0, raw_score=20.0, raw_tier="red", tier="red", tier_since=last_month_end,
+                           pending_tier="", pending_since=None, trend="stable", delta_7=None, delta_30=None,
+                           delta_90=None, components={}, model_version_id=scoring_setup.version.pk)
+    scores_write(results={a.pk: result}, changes=[], now=now, snapshots=[snapshot_of(a.pk, last_month_end, result)])
+    assert not BookTierDay.objects.exists()
+    assert _last_month(dashboard_data(user=manager, now=now)) == {"green": 0, "yellow": 1, "red": 1}

@@ -1,7 +1,8 @@
-"""manage.py recompute_scores [--account EXTERNAL_ID ...] [--all] [--backfill-days N]"""
+"""manage.py recompute_scores [--account EXTERNAL_ID ...] [--all] [--backfill-days N | --from DATE --to DATE [--replace]]"""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,24 +10,43 @@ from django.utils import timezone
 
 from accounts.models import Account
 from healthscore.progress import ProgressBar
+from scoring.history import HistoryExists, history_rebuild
 from scoring.services import scores_recompute
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{text!r} is not a date (YYYY-MM-DD).") from None
+
+
 class Command(BaseCommand):
-    help = "Recompute health scores now (optionally rebuilding the last N days of daily history)."
+    help = ("Recompute health scores now, rebuild the last N days of daily history, or build the history of "
+            "any date range (--from/--to). Rebuilding history opens no task and sends no notification.")
 
     def add_arguments(self, parser):
         parser.add_argument("--account", action="append", default=[], metavar="EXTERNAL_ID",
                             help="Account external id; repeat for several.")
-        parser.add_argument("--all", action="store_true", help="Every active account.")
+        parser.add_argument("--all", action="store_true", help="Every active account (and, for history, "
+                            "those that churned during the range).")
         parser.add_argument("--backfill-days", type=int, default=0, metavar="N",
                             help="Rebuild one snapshot a day for the last N days from the observations.")
+        parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="First day of history to build.")
+        parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="Last day of history to build.")
+        parser.add_argument("--replace", action="store_true",
+                            help="Replace snapshots already stored in the range (audited, with a change-log marker).")
 
-    def handle(self, *args, account: list[str], all: bool, backfill_days: int, **options):
+    def handle(self, *args, account: list[str], all: bool, backfill_days: int, first: str | None,
+               last: str | None, replace: bool, **options):
         if bool(account) == bool(all):
             raise CommandError("Give either --all or one or more --account EXTERNAL_ID.")
         if backfill_days < 0:
             raise CommandError("--backfill-days must be 0 or more.")
+        if bool(first) != bool(last):
+            raise CommandError("Give both --from and --to.")
+        if first and backfill_days:
+            raise CommandError("Give either --backfill-days or --from/--to.")
         ids = None
         if account:
             found = dict(Account.objects.filter(external_id__in=account).values_list("external_id", "pk"))
@@ -34,11 +54,32 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"Unknown account external id(s): {', '.join(unknown)}")
             ids = list(found.values())
-        bar = ProgressBar(self.stderr, "backfill" if backfill_days else "scores")
         started = time.monotonic()
+        if first:
+            self._history(ids, _date(first), _date(last), replace, started)
+            return
+        bar = ProgressBar(self.stderr, "backfill" if backfill_days else "scores")
         result = scores_recompute(account_ids=ids, now=timezone.now(), backfill_days=backfill_days, progress=bar.update)
         bar.close()
         self.stdout.write(
             f"Recomputed {len(result.account_ids)} account(s) in {time.monotonic() - started:.1f}s; "
             f"{len(result.changes)} change-log entr{'y' if len(result.changes) == 1 else 'ies'} today."
+        )
+
+    def _history(self, ids, first_day: dt.date, last_day: dt.date, replace: bool, started: float) -> None:
+        bar = ProgressBar(self.stderr, "history")
+        try:
+            rebuilt = history_rebuild(first_day=first_day, last_day=last_day, account_ids=ids, replace=replace,
+                                      progress=bar.update)
+        except HistoryExists as exc:
+            raise CommandError(str(exc)) from None
+        except ValueError as exc:
+            raise CommandError(f"--from/--to: {exc}.") from None
+        finally:
+            bar.close()
+        elapsed = time.monotonic() - started
+        replaced = f"; replaced {rebuilt.replaced} stored snapshot(s) (audited)" if rebuilt.replaced else ""
+        self.stdout.write(
+            f"Built {rebuilt.snapshots} snapshot(s) for {rebuilt.accounts} account(s), {first_day} to {last_day}, "
+            f"in {elapsed:.1f}s ({rebuilt.snapshots / max(elapsed, 1e-9):,.0f}/s){replaced}."
         )

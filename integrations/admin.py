@@ -1,0 +1,125 @@
+"""Integrations in the admin: each one's webhook URL, its secret (pasted or made here, shown once) and
+the sidebar app's key (made here, shown once)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.urls import reverse
+
+from accounts.capabilities import Cap, can
+from integrations.base import adapter_for, adapters
+from integrations.models import Integration, IntegrationEvent
+
+
+class IntegrationForm(forms.ModelForm):
+    new_secret = forms.CharField(
+        label="Signing secret", required=False, strip=True, max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Zendesk and Intercom make the secret: paste it here. Freshdesk and Help Scout: leave empty "
+        "and Healthscore makes one, shown once after saving. Leave empty later to keep the current one.",
+    )  # fmt: skip
+    regenerate_secret = forms.BooleanField(label="Make a new secret (shown once)", required=False)
+    regenerate_sidebar_key = forms.BooleanField(
+        label="Make a new sidebar app key (shown once)", required=False,
+        help_text="The key the Zendesk or Freshdesk sidebar app sends (stored there as a secure setting).",
+    )  # fmt: skip
+
+    class Meta:
+        model = Integration
+        fields = ["vendor", "name", "basic_username", "active"]
+
+    def clean(self):
+        data = super().clean()
+        vendor = data.get("vendor")
+        if vendor and not adapter_for(vendor).we_generate_secret and not data.get("new_secret"):
+            if not (self.instance.pk and self.instance.secret):
+                self.add_error("new_secret", f"Paste the secret {adapter_for(vendor).label} shows you.")
+        return data
+
+
+class _IntegrationsCapability:
+    """The capability table decides, not Django's per-model permissions: CS ops and superusers."""
+
+    def has_module_permission(self, request):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_add_permission(self, request):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+    def has_delete_permission(self, request, obj=None):
+        return can(request.user, Cap.EDIT_INTEGRATIONS)
+
+
+@admin.register(Integration)
+class IntegrationAdmin(_IntegrationsCapability, admin.ModelAdmin):
+    form = IntegrationForm
+    list_display = ["name", "vendor", "public_id", "active", "has_secret", "has_sidebar_key", "last_delivery_at"]
+    list_filter = ["vendor", "active"]
+    search_fields = ["name", "public_id"]
+    readonly_fields = ["webhook_url", "secret_status", "sidebar_key_status", "setup", "created_at", "last_delivery_at"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["vendor", "name", "active", "new_secret", "regenerate_secret", "regenerate_sidebar_key"]
+        if obj is None or obj.vendor == Integration.Vendor.FRESHDESK:
+            fields.insert(3, "basic_username")
+        if obj is not None:
+            fields += ["webhook_url", "secret_status", "sidebar_key_status", "setup", "created_at", "last_delivery_at"]
+        return fields
+
+    @admin.display(boolean=True, description="secret")
+    def has_secret(self, obj) -> bool:
+        return bool(obj.secret)
+
+    @admin.display(boolean=True, description="sidebar key")
+    def has_sidebar_key(self, obj) -> bool:
+        return bool(obj.sidebar_key_hash)
+
+    @admin.display(description="Webhook URL")
+    def webhook_url(self, obj) -> str:
+        return f"{settings.SITE_URL}{reverse('integrations:webhook', args=[obj.public_id])}"
+
+    @admin.display(description="Secret")
+    def secret_status(self, obj) -> str:
+        return "set (never shown again)" if obj.secret else "not set"
+
+    @admin.display(description="Sidebar app key")
+    def sidebar_key_status(self, obj) -> str:
+        return "set (never shown again)" if obj.sidebar_key_hash else "not made yet"
+
+    @admin.display(description="Where the secret comes from")
+    def setup(self, obj) -> str:
+        return adapters()[obj.vendor].secret_help
+
+    def save_model(self, request, obj, form, change):
+        adapter = adapter_for(obj.vendor)
+        shown = []
+        pasted = form.cleaned_data.get("new_secret")
+        if pasted:
+            obj.secret = pasted
+        elif form.cleaned_data.get("regenerate_secret") or (not obj.secret and adapter.we_generate_secret):
+            shown.append(f"secret: {obj.secret_generate()}")
+        if obj.vendor == Integration.Vendor.FRESHDESK and not obj.basic_username:
+            obj.basic_username = f"healthscore-{obj.public_id[:8]}"
+        if form.cleaned_data.get("regenerate_sidebar_key") or not obj.sidebar_key_hash:
+            shown.append(f"sidebar app key: {obj.sidebar_key_generate()}")
+        super().save_model(request, obj, form, change)
+        if obj.vendor == Integration.Vendor.FRESHDESK:
+            shown.append(f"Basic auth username: {obj.basic_username}")
+        if shown:
+            messages.warning(request, "Copy these now, they will not be shown again — " + "; ".join(shown))
+
+
+@admin.register(IntegrationEvent)
+class IntegrationEventAdmin(_IntegrationsCapability, admin.ModelAdmin):
+    list_display = ["kind", "external_id", "integration", "received_at"]
+    list_filter = ["kind", "integration"]
+    search_fields = ["external_id"]
+    readonly_fields = ["integration", "kind", "external_id", "payload", "received_at"]
