@@ -10,9 +10,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 
+from accounts.freemail import is_freemail
 from accounts.lifecycle import account_lifecycle_sync
 from accounts.models import Account, AccountDomain, AccountNote, Contact, Outcome, SavedView
+from accounts.roles import Role
 from scoring.models import Segment
 from scoring.tasks import recompute_enqueue
 
@@ -33,6 +36,30 @@ def _owner_lookup(ref: str):
     return User.objects.filter(Q(username=ref) | Q(email__iexact=ref)).order_by("pk").first()
 
 
+def owner_candidates(*, account: Account | None):
+    """Who may own the account: its team's members and manager; with no team, people who work
+    accounts (CSMs and CS managers). Never any user at all (#12: a token made a superuser owner)."""
+    User = get_user_model()
+    qs = User.objects.filter(is_active=True)
+    if account is not None and account.team_id is not None:
+        return qs.filter(Q(teams=account.team_id) | Q(managed_teams=account.team_id)).distinct()
+    return qs.filter(groups__name__in=[Role.CSM.value, Role.MANAGER.value]).distinct()
+
+
+def domains_refused(*, domains: list[str], account_external_id: str | None) -> str | None:
+    """Why these domains cannot be the account's (a public mail domain, or another account's), or None."""
+    public = sorted(d for d in domains if is_freemail(d))
+    if public:
+        return "public mail domains cannot belong to an account: " + ", ".join(public)
+    taken = AccountDomain.objects.filter(domain__in=domains)
+    if account_external_id is not None:
+        taken = taken.exclude(account__external_id=account_external_id)
+    names = sorted(taken.values_list("domain", flat=True))
+    if names:
+        return "already used by another account: " + ", ".join(names)
+    return None
+
+
 @transaction.atomic
 def account_upsert(*, external_id: str, data: dict[str, Any]) -> tuple[Account, bool]:
     """Create or update the account with this external id; return it and whether it was created.
@@ -49,23 +76,21 @@ def account_upsert(*, external_id: str, data: dict[str, Any]) -> tuple[Account, 
         if slug and segment is None:
             errors["segment"] = f"unknown segment {slug!r}"
         values["segment"] = segment
+    account = Account.objects.select_for_update().filter(external_id=external_id).first()
     if "owner" in data:
         ref = data["owner"]
         owner = _owner_lookup(ref) if ref else None
         if ref and owner is None:
             errors["owner"] = f"no user with username or email {ref!r}"
+        elif owner is not None and not owner_candidates(account=account).filter(pk=owner.pk).exists():
+            errors["owner"] = f"{ref!r} is not on this account's team"
         values["owner"] = owner
     domains: list[str] | None = None
     if "domains" in data:
-        domains = sorted({d.strip().lower() for d in data["domains"] or [] if d.strip()})
-        taken = (
-            AccountDomain.objects.filter(domain__in=domains)
-            .exclude(account__external_id=external_id)
-            .values_list("domain", flat=True)
-        )
-        if taken:
-            errors["domains"] = "already used by another account: " + ", ".join(sorted(taken))
-    account = Account.objects.select_for_update().filter(external_id=external_id).first()
+        domains = sorted({d.strip().lower().rstrip(".") for d in data["domains"] or [] if d.strip()})
+        problem = domains_refused(domains=domains, account_external_id=external_id)
+        if problem:
+            errors["domains"] = problem
     if account is None and not values.get("name"):
         errors.setdefault("name", "is required to create an account")
     if errors:
@@ -113,6 +138,22 @@ def _domains_set(account: Account, domains: list[str]) -> None:
         raise AccountInputError({"domains": "already used by another account: " + ", ".join(taken)})
 
 
+def _contact_emails_of_other_accounts(*, account: Account, contacts: list[dict[str, Any]]) -> list[str]:
+    """Emails on a domain another account owns, or already another account's contact: such a contact
+    would pull that account's tickets and badges to this one (a contact's email wins when tickets
+    are matched, #12)."""
+    emails = {(c.get("email") or "").strip().lower() for c in contacts} - {""}
+    if not emails:
+        return []
+    domains = {e.rpartition("@")[2] for e in emails}
+    owned = set(AccountDomain.objects.filter(domain__in=domains).exclude(account=account).values_list("domain", flat=True))
+    known = set(
+        Contact.objects.annotate(email_l=Lower("email")).filter(email_l__in=emails).exclude(account=account)
+        .values_list("email_l", flat=True)
+    )
+    return sorted(e for e in emails if e.rpartition("@")[2] in owned or e in known)
+
+
 @dataclass
 class ContactsResult:
     created: int
@@ -129,6 +170,11 @@ def contacts_upsert(*, account: Account, contacts: list[dict[str, Any]], replace
     contact twice or fail on the unique email: the second sees what the first wrote.
     """
     Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).first()
+    other = _contact_emails_of_other_accounts(account=account, contacts=contacts)
+    if other:
+        raise AccountInputError(
+            {"contacts": "these emails belong to another account (its domain or its contact): " + ", ".join(other)}
+        )
     existing = list(Contact.objects.filter(account=account))
     by_email = {c.email.lower(): c for c in existing if c.email}
     by_name = {c.name: c for c in existing if not c.email}

@@ -70,7 +70,7 @@ def slack_payload(*, account: Account, change: ScoreChange, score: AccountScore 
 
     Every value from our data goes through ``slack_escape``; only our own account URL is a link.
     """
-    reasons = list(((score.components if score else None) or {}).get("top_reasons", []))[:3]
+    reasons = tier_change_info(account=account, change=change, score=score)["top_reasons"]
     url = account_url(account)
     name = slack_escape(account.name)
     tier = Tier(change.to_tier).label
@@ -92,14 +92,19 @@ def slack_payload(*, account: Account, change: ScoreChange, score: AccountScore 
             },
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*Top reasons*\n{reason_text}"}},
         ],
-        "healthscore": {
-            "account": account.external_id,
-            "score": round(change.to_score, 1),
-            "tier": change.to_tier,
-            "from_tier": change.from_tier or None,
-            "top_reasons": reasons,
-            "url": url,
-        },
+    }
+
+
+def tier_change_info(*, account: Account, change: ScoreChange, score: AccountScore | None) -> dict:
+    """The facts of a tier change as plain data (the email's context). Not part of the Slack message:
+    Slack's incoming webhooks take only their own top-level keys."""
+    return {
+        "account": account.external_id,
+        "score": round(change.to_score, 1),
+        "tier": change.to_tier,
+        "from_tier": change.from_tier or None,
+        "top_reasons": list(((score.components if score else None) or {}).get("top_reasons", []))[:3],
+        "url": account_url(account),
     }
 
 
@@ -141,7 +146,8 @@ def notifications_for_tier_changes(
         account = accounts[change.account_id]
         score = scores.get(account.pk)
         slack = slack_payload(account=account, change=change, score=score)
-        context = {"account": account, "change": change, "info": slack["healthscore"], "url": account_url(account)}
+        info = tier_change_info(account=account, change=change, score=score)
+        context = {"account": account, "change": change, "info": info, "url": account_url(account)}
         subject = header_text(render_to_string("playbooks/email/tier_change_subject.txt", context))
         body = render_to_string("playbooks/email/tier_change.txt", context)
         recipients = {u.pk: u for u in (account.owner, _manager_of(account)) if u is not None}
@@ -165,7 +171,12 @@ def notifications_for_tier_changes(
     return ids
 
 
+# The top-level keys Slack's incoming webhooks take; rows stored before a key was dropped lose it here.
+SLACK_KEYS = frozenset({"text", "blocks", "attachments", "thread_ts", "mrkdwn", "unfurl_links", "unfurl_media"})
+
+
 def _send_slack(payload: dict) -> None:
+    payload = {k: v for k, v in payload.items() if k in SLACK_KEYS}
     request = urllib.request.Request(
         settings.SLACK_WEBHOOK_URL,
         data=json.dumps(payload).encode(),

@@ -9,6 +9,7 @@ on the unique ``idempotency_key``, so a replayed batch stores nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -70,6 +71,21 @@ def observation_key(*, account_id: int, signal_id: int, observed_at: dt.datetime
     """The default idempotency key: account + signal + observed_at (UTC) + source."""
     at = observed_at.astimezone(dt.UTC).isoformat()
     return f"{account_id}|{signal_id}|{at}|{source}"
+
+
+def client_key_scoped(*, account_id: int, client_key: str) -> str:
+    """The stored form of a client's idempotency key: namespaced by the item's account.
+
+    Client keys were global, so a token restricted to one account could pre-claim another
+    account's key (its real value was then answered "duplicate" and never stored), or claim a
+    system key (``tickets|…``) and have another account's support counts written onto its own row
+    (#12). Scoped as ``c|<account id>|sha256(account id, key)``: it cannot equal another account's
+    key or a default key (``<account>|<signal>|…``) or a support key (``tickets|…``), it fits the
+    column for any client key up to 255 characters, and a "duplicate" answer only ever speaks of
+    keys of an account the caller may write.
+    """
+    digest = hashlib.sha256(f"{account_id}\x00{client_key}".encode()).hexdigest()
+    return f"c|{account_id}|{digest}"
 
 
 def parse_value(raw: Any) -> float:
@@ -219,9 +235,10 @@ def observations_validate(
             errors.append(ItemError(index, "key", f"must be text of 1–{KEY_MAX_LENGTH} characters"))
         if len(errors) > before:
             continue
-        key = client_key or observation_key(
-            account_id=account_id, signal_id=signal_id, observed_at=observed_at, source=item_source
-        )
+        if client_key:
+            key = client_key_scoped(account_id=account_id, client_key=client_key)
+        else:
+            key = observation_key(account_id=account_id, signal_id=signal_id, observed_at=observed_at, source=item_source)
         rows.append(_Row(account_id, signal_id, value, observed_at, item_source, key))
     if errors:
         raise IngestValidationError(errors)
@@ -295,9 +312,13 @@ def observations_bulk_store(
 
 
 def observations_rows_store(
-    *, rows: list[_Row], dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+    *, rows: list[_Row], dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
+    recompute: bool = True,
 ) -> IngestResult:
-    """Store rows returned by observations_validate (any number, in one transaction); indexes refer to ``rows``."""
+    """Store rows returned by observations_validate (any number, in one transaction); indexes refer to ``rows``.
+
+    ``recompute=False`` (a historical import): the touched accounts are not rescored now.
+    """
     result = IngestResult()
     first_of_key: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -319,7 +340,8 @@ def observations_rows_store(
             result.account_ids = sorted({r.account_id for r in unique_rows if r.key in new_keys})
             stored = Counter(r.source for r in unique_rows if r.key in new_keys)
             IngestCount.add(day=timezone.localdate(), counts=stored)
-            recompute_enqueue(result.account_ids)
+            if recompute:
+                recompute_enqueue(result.account_ids)
     return result
 
 

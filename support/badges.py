@@ -107,6 +107,10 @@ def badge_account(
     *, access: BadgeAccess, external_id: str | None, email: str | None, domain: str | None
 ) -> Account | None:
     """The account the badge is about, or None (shown as 'no health data')."""
+    restricted = access.token.account if access.token is not None and access.token.account_id else None
+    if restricted is not None and external_id and external_id != restricted.external_id:
+        # Whether or not that account exists: a restricted token learns nothing about others.
+        raise BadgeDenied(403, "This token is restricted to another account.")
     if external_id:
         account = Account.objects.filter(external_id=external_id).first()
     else:
@@ -114,6 +118,10 @@ def badge_account(
     if account is None:
         return None
     if access.token is not None and access.token.account_id not in (None, account.pk):
+        # Looked up by email or domain: answer as for an unknown person, so a restricted token
+        # cannot learn which addresses belong to other accounts.
+        if not external_id:
+            return None
         raise BadgeDenied(403, "This token is restricted to another account.")
     if access.user is not None and not visible_accounts(access.user).filter(pk=account.pk).exists():
         return None

@@ -29,17 +29,22 @@ def _freshness(score: AccountScore) -> dict[str, Any]:
     }
 
 
-def _owner(account: Account) -> dict[str, str] | None:
+def _owner(account: Account, *, people: bool = True) -> dict[str, str] | None:
     owner = account.owner
     if owner is None:
         return None
-    return {"username": owner.username, "name": owner.get_full_name() or owner.username, "email": owner.email}
+    email = owner.email if people else ""
+    return {"username": owner.username, "name": owner.get_full_name() or owner.username, "email": email}
 
 
-def account_health(*, account: Account) -> dict[str, Any]:
-    """Score, tier, trend, deltas, reasons, components, freshness and owner of one account."""
+def account_health(*, account: Account, people: bool = True) -> dict[str, Any]:
+    """Score, tier, trend, deltas, reasons, components, freshness and owner of one account.
+
+    ``people=False`` (API tokens: capability READ_PEOPLE) leaves out the owner's email and a flag's
+    note, which are about people, not the account's health.
+    """
     score = account_score_get(account=account)
-    base = {"account": {"external_id": account.external_id, "name": account.name}, "owner": _owner(account)}
+    base = {"account": {"external_id": account.external_id, "name": account.name}, "owner": _owner(account, people=people)}
     if score is None:
         return base | {
             "has_score": False, "enough_data": False, "score": None, "tier": None, "raw_tier": None, "trend": None,
@@ -57,10 +62,16 @@ def account_health(*, account: Account) -> dict[str, Any]:
         "deltas": {"d7": score.delta_7, "d30": score.delta_30, "d90": score.delta_90},
         "top_reasons": list(components.get("top_reasons") or []),
         "components": list(components.get("signals") or []),
-        "override": components.get("override"),
+        "override": _override(components.get("override"), people=people),
         "model_version": score.model_version.number,
         "freshness": _freshness(score),
     }
+
+
+def _override(data: dict | None, *, people: bool) -> dict | None:
+    if data is None or people:
+        return data
+    return {k: v for k, v in data.items() if k != "note"}
 
 
 def account_history(*, account: Account, since: dt.date) -> QuerySet[ScoreSnapshot]:

@@ -92,6 +92,11 @@ def tickets_upsert(
         for data in tickets
         if data.external_id in held and data.updated_at is not None and data.updated_at < held[data.external_id]["updated_at"]
     }
+    if account_restriction is not None:
+        # A restricted token may create tickets and update its own, never take over a ticket stored
+        # for another account (or for none): upserting on (source, id) would move it (#12).
+        if any(account_id != account_restriction for account_id in previous.values()):
+            raise TicketAccountError("external_id", "this token may only write tickets of its own account")
     rows = []
     for data in tickets:
         if data.external_id in stale:

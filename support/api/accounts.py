@@ -102,7 +102,10 @@ class ContactsUpsertApi(BaseApi):
         account = api_account_get(request, external_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = contacts_upsert(account=account, contacts=serializer.validated_data["contacts"], replace=replace)
+        try:
+            result = contacts_upsert(account=account, contacts=serializer.validated_data["contacts"], replace=replace)
+        except AccountInputError as exc:
+            raise exceptions.ValidationError({k: [v] for k, v in exc.errors.items()}) from None
         return Response(self.OutputSerializer(result).data)
 
     @extend_schema(

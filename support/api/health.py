@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts.capabilities import Cap, can
 from support.api.common import BaseApi, api_account_get, errors
 from support.selectors import account_health, account_history
 
@@ -74,7 +75,8 @@ class AccountHealthApi(BaseApi):
     )
     def get(self, request, external_id: str):
         account = api_account_get(request, external_id, related=("owner",))
-        return Response(self.OutputSerializer(account_health(account=account)).data)
+        people = can(request.user, Cap.READ_PEOPLE)
+        return Response(self.OutputSerializer(account_health(account=account, people=people)).data)
 
 
 class AccountHistoryApi(BaseApi):

@@ -29,7 +29,8 @@ def test_it_answers_score_tier_trend_reasons_components_freshness_and_owner(read
         "stale_signals": ["open_tickets"],
         "missing_signals": ["nps"],
     }
-    assert body["owner"] == {"username": "alice", "name": "alice", "email": "alice@example.com"}
+    # An API token reads the account's health, not people's details (#12): no owner email.
+    assert body["owner"] == {"username": "alice", "name": "alice", "email": ""}
     assert body["model_version"] == 1
 
 

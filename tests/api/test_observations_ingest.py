@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from scoring.ingest import client_key_scoped
 from scoring.models import Observation
 from tests.api.samples import OBSERVATIONS_URL as URL
 from tests.api.samples import observation_item as item
@@ -57,7 +58,10 @@ def test_it_uses_the_client_key_for_idempotency(api, acme):
     # Same key, different timestamp: still the same event for the client.
     response = api.post(URL, {"items": [item(key="evt-1", observed_at="2026-11-18T00:00:00Z")]}, format="json")
     assert response.json()["duplicate_indexes"] == [0]
-    assert list(Observation.objects.values_list("idempotency_key", flat=True)) == ["evt-1"]
+    # Stored scoped to the account (#12), so no other account's key can collide with it.
+    assert list(Observation.objects.values_list("idempotency_key", flat=True)) == [
+        client_key_scoped(account_id=acme.pk, client_key="evt-1")
+    ]
 
 
 def test_it_counts_a_repeat_inside_one_batch_as_a_duplicate(api, acme):

@@ -7,6 +7,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
+from scoring.ingest import client_key_scoped
 from scoring.models import Observation
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_it_imports_a_valid_file_and_replays_as_duplicates(tmp_path, acme):
     ok, out, _, _ = run(path)
     assert ok and "Imported 3 new observation(s) from 3 row(s); 0 already present." in out
     assert Observation.objects.filter(source="csv").count() == 3
-    assert Observation.objects.filter(idempotency_key="survey-1").exists()
+    assert Observation.objects.filter(idempotency_key=client_key_scoped(account_id=acme.pk, client_key="survey-1")).exists()
     ok, out, _, _ = run(path)
     assert "Imported 0 new observation(s) from 3 row(s); 3 already present." in out
     assert Observation.objects.count() == 3
