@@ -195,7 +195,8 @@ def _build(args, now: dt.datetime) -> None:
 
 def _reset(today: dt.date) -> None:
     """Back to yesterday's state: no run, no snapshot, change, outbox row, task or alert of today."""
-    from django_q.models import OrmQ, Task as QTask
+    from django_q.models import OrmQ
+    from django_q.models import Task as QTask
 
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {META} WHERE key = 'built_at'")
