@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import logging
 import os
 import random
 import signal
@@ -57,6 +58,8 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+logging.getLogger("django-q").setLevel(logging.WARNING)  # not a line per enqueued chunk
 
 TEAMS, CSMS = 4, 40
 SAVED = "bench_daily_saved_scores"
