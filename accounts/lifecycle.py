@@ -36,8 +36,11 @@ def churn_date_of(outcomes: Iterable[tuple[str, dt.date]]) -> dt.date | None:
     return last
 
 
-def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | None = None) -> dict[str, int]:
-    """Bring the accounts' status in line with their outcomes (set-based: a few queries per call).
+def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | None = None,
+                           recompute: bool = True) -> dict[str, int]:
+    """Bring the accounts' status in line with their outcomes (a few queries per account changed).
+
+    ``recompute=False`` (a historical import): a reactivated account is not rescored now.
 
     Returns the counts: ended, reactivated, tasks closed, snapshots removed.
     """
@@ -78,7 +81,7 @@ def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | Non
                 Account.objects.filter(pk=aid).update(status=Account.Status.ACTIVE, churned_on=None, updated_at=now)
                 counts["reactivated"] += 1
                 reactivated.append(aid)
-    if reactivated:
+    if reactivated and recompute:
         from scoring.tasks import recompute_enqueue
 
         recompute_enqueue(reactivated)

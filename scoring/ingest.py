@@ -312,9 +312,13 @@ def observations_bulk_store(
 
 
 def observations_rows_store(
-    *, rows: list[_Row], dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+    *, rows: list[_Row], dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
+    recompute: bool = True,
 ) -> IngestResult:
-    """Store rows returned by observations_validate (any number, in one transaction); indexes refer to ``rows``."""
+    """Store rows returned by observations_validate (any number, in one transaction); indexes refer to ``rows``.
+
+    ``recompute=False`` (a historical import): the touched accounts are not rescored now.
+    """
     result = IngestResult()
     first_of_key: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -336,7 +340,8 @@ def observations_rows_store(
             result.account_ids = sorted({r.account_id for r in unique_rows if r.key in new_keys})
             stored = Counter(r.source for r in unique_rows if r.key in new_keys)
             IngestCount.add(day=timezone.localdate(), counts=stored)
-            recompute_enqueue(result.account_ids)
+            if recompute:
+                recompute_enqueue(result.account_ids)
     return result
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.access import visible_accounts
 from accounts.capabilities import Cap, can
 from accounts.models import Account
+from scoring.changelog import score_text
 from scoring.models import AccountScore
 from support.api_auth import TokenAuthentication, active_token_get
 from support.models import ApiToken
@@ -161,7 +162,7 @@ def badge_data_for(*, account: Account | None, score: AccountScore | None) -> di
         "found": True,
         "enough_data": True,
         "account": {"external_id": account.external_id, "name": account.name},
-        "score": round(score.score),
+        "score": int(score_text(score.score)),
         "tier": score.tier,
         "trend": score.trend,
         "trend_label": score.get_trend_display(),
@@ -170,7 +171,7 @@ def badge_data_for(*, account: Account | None, score: AccountScore | None) -> di
         "owner": _owner_name(account),
         "url": _account_url(account.external_id),
         "colour": TIER_COLOURS.get(score.tier, TIER_COLOURS[None]),
-        "label": f"{score.get_tier_display()} {round(score.score)}",
+        "label": f"{score.get_tier_display()} {score_text(score.score)}",
     }
 
 
