@@ -110,7 +110,7 @@ def readiness(*, now: dt.datetime) -> list[Check]:
 class HealthscoreCollector:
     """A prometheus-client collector that reads the shared stores at scrape time."""
 
-    RECOMPUTE_FUNCS = ("scoring.tasks.recompute_accounts", "scoring.tasks.recompute_range")
+    RECOMPUTE_FUNCS = ("scoring.tasks.recompute_accounts", "scoring.tasks.recompute_range", "scoring.tasks.daily_chunk")
 
     def collect(self) -> Iterator:
         from django_q.models import Failure, Success

@@ -253,6 +253,11 @@ if Q_SYNC:
 # when the tier does not change.
 SCORE_CHANGE_MIN_POINTS = env_int("SCORE_CHANGE_MIN_POINTS", 5, minimum=1, maximum=100)
 RECOMPUTE_CHUNK_SIZE = env_int("RECOMPUTE_CHUNK_SIZE", 2000, minimum=10)
+# The daily run: accounts per chunk (small, so every worker takes a share), and how long a chunk
+# may run (or a run stand still) before the watchdog re-enqueues it. Keep the lease above the
+# longest chunk; Q_CLUSTER's timeout (300 s) kills a chunk long before the default lease.
+DAILY_CHUNK_SIZE = env_int("DAILY_CHUNK_SIZE", 500, minimum=1)
+DAILY_CHUNK_LEASE_SECONDS = env_int("DAILY_CHUNK_LEASE_SECONDS", 360, minimum=1)
 
 # --- API -----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -148,3 +148,15 @@ def test_it_restricts_the_admin_page_to_staff_with_permission(client, personas):
     staff.groups.add(Group.objects.get(name="CS ops"))
     client.force_login(staff)
     assert client.get("/imports/observations/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1e30", "-1e30", "1.7e308"])
+def test_the_admin_page_names_the_line_of_a_poisoned_value_and_imports_nothing(client, ops, acme, value):
+    client.force_login(ops)
+    text = f"account,signal,value,observed_at\nacme,weekly_logins,12,2026-11-18T00:00:00Z\nacme,nps,{value},2026-11-18\n"
+    response = client.post("/imports/observations/", upload(text))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "1 problem — nothing was imported" in html
+    assert f"<td>3</td><td>value</td><td>must be between -100 and 100 for signal &#x27;nps&#x27; (its plausible range), got {float(value):g}</td>" in html
+    assert Observation.objects.count() == 0
