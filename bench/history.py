@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--signals", type=int, default=3, help="observations per account per day (1–4)")
-    parser.add_argument("--skip-import", action="store_true", help="reuse the book already loaded")
+    parser.add_argument("--skip-import", action="store_true", help="reuse the book already imported (the history is rebuilt)")
     args = parser.parse_args()
     _setup()
     start = END - dt.timedelta(days=args.days - 1)
@@ -144,7 +144,10 @@ def main() -> None:
               f"peak RSS {peak / 1024:.0f} MiB  [{said}]", flush=True)
         call_command("import_csv", "outcomes", str(out), "--preset", "hubspot", "--historical",
                      stdout=io.StringIO(), stderr=io.StringIO())
+    if True:  # the history of the book, rebuilt from scratch on every run
         ScoreSnapshot.objects.all().delete()
+        from scoring.models import ScoreChange
+        ScoreChange.objects.all().delete()
         started, cpu = time.monotonic(), time.process_time()
         call_command("recompute_scores", "--all", "--from", start.isoformat(), "--to", END.isoformat(),
                      stdout=io.StringIO(), stderr=io.StringIO())
