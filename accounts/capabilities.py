@@ -57,7 +57,7 @@ class Cap(StrEnum):
     EDIT_INTEGRATIONS = "integrations.edit"  # helpdesk integrations and their secrets, badge links (admin)
     VIEW_SCHEDULES = "schedules.view"  # django-q schedules, tasks, failures: read only
     EDIT_SCHEDULES = "schedules.edit"  # a schedule names a function the workers run: superusers only
-    SIGNED_DELIVERY = "webhook.signed"  # a helpdesk's delivery, proven by that integration's own secret
+    SIGNED_DELIVERY = "webhook.signed"  # a helpdesk's webhook or sidebar app, proven by the integration's own secret
 
 
 _PEOPLE = frozenset({Caller.CSM, Caller.MANAGER, Caller.SUPPORT, Caller.OPS, Caller.SUPERUSER})

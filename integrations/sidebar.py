@@ -17,6 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.capabilities import Cap, checked_inside
 from integrations.base import hmac_digest, signature_matches
 from integrations.models import Integration
 from support.badges import badge_data
@@ -35,6 +36,7 @@ def _badge_for(email: str) -> dict:
     return badge_data(account=account)
 
 
+@checked_inside(Cap.SIGNED_DELIVERY)
 @require_GET
 def sidebar_badge(request: HttpRequest, public_id: str) -> JsonResponse:
     """The badge (JSON) of the requester's account, for a sidebar app that holds this integration's key."""
@@ -65,6 +67,7 @@ def _canvas(badge: dict) -> dict:
     return {"canvas": {"content": {"components": components}}}
 
 
+@checked_inside(Cap.SIGNED_DELIVERY)
 @csrf_exempt
 @require_POST
 def intercom_canvas(request: HttpRequest, public_id: str) -> JsonResponse:
