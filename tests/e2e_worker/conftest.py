@@ -86,9 +86,11 @@ class Worker:
 
 @pytest.fixture
 def start_worker(request, tmp_path):
-    """start_worker(database_url, redis_url=None) -> Worker: one ``manage.py qcluster`` with one worker."""
+    """start_worker(database_url, redis_url=None, env=None) -> Worker: one ``manage.py qcluster`` with one
+    worker (``env`` adds or overrides variables, e.g. ``Q_WORKERS``)."""
 
-    def start(database_url: str, redis_url: str | None = None) -> Worker:
+    def start(database_url: str, redis_url: str | None = None, env: dict[str, str] | None = None) -> Worker:
+        extra_env = env or {}
         env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "Q_SYNC", "SLACK_WEBHOOK_URL"}}
         env.update(
             DATABASE_URL=database_url,
@@ -98,6 +100,7 @@ def start_worker(request, tmp_path):
         )
         if redis_url:
             env["REDIS_URL"] = redis_url
+        env.update(extra_env)
         log = tmp_path / f"qcluster-{len(list(tmp_path.glob('qcluster-*')))}.log"
         handle = log.open("w")
         command, extra = traveling_command(["manage.py", "qcluster"])
