@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.capabilities import Cap, capability_check
+from accounts.capabilities import Cap, capability_check, checked_inside
 from scoring.models import Observation
 from support.csv_import import observations_csv_import, text_lines
 
@@ -17,6 +17,7 @@ class ObservationImportForm(forms.Form):
     dry_run = forms.BooleanField(required=False, label="Dry run (validate only, store nothing)")
 
 
+@checked_inside(Cap.IMPORT_OBSERVATIONS)
 def observations_import(request: HttpRequest) -> HttpResponse:
     """Staff with permission to add observations may upload; errors are listed by line and column."""
     capability_check(request.user, Cap.IMPORT_OBSERVATIONS, "Importing observations is for CS ops.")
