@@ -258,6 +258,8 @@ RECOMPUTE_CHUNK_SIZE = env_int("RECOMPUTE_CHUNK_SIZE", 2000, minimum=10)
 # longest chunk; Q_CLUSTER's timeout (300 s) kills a chunk long before the default lease.
 DAILY_CHUNK_SIZE = env_int("DAILY_CHUNK_SIZE", 500, minimum=1)
 DAILY_CHUNK_LEASE_SECONDS = env_int("DAILY_CHUNK_LEASE_SECONDS", 360, minimum=1)
+# manage.py schedule_clock looks at the schedules this often (a qcluster alone: every 30 s).
+SCHEDULE_CLOCK_SECONDS = env_int("SCHEDULE_CLOCK_SECONDS", 1, minimum=1)
 
 # --- API -----------------------------------------------------------------
 REST_FRAMEWORK = {
