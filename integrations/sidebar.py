@@ -36,6 +36,7 @@ def _badge_for(email: str) -> dict:
     return badge_data(account=account)
 
 
+# Nobody gets in through a role or token here: only the integration's own sidebar key (or signature).
 @checked_inside(Cap.SIGNED_DELIVERY)
 @require_GET
 def sidebar_badge(request: HttpRequest, public_id: str) -> JsonResponse:

@@ -167,5 +167,6 @@ def daily_watchdog(*, now: dt.datetime) -> dict:
             outcome["requeued"] += len(due)
             log.warning("Daily run %s: re-enqueued chunks %s", run.pk, [c.number for c in due])
     outcome["outbox"] = effects_drain(now=now).get("rows", 0)
-    outcome["redelivered"] = notifications_redeliver(now=now)
+    # Stored alerts whose delivery task is gone: after a lease (at most a minute) without being tried.
+    outcome["redelivered"] = notifications_redeliver(now=now, older_than=min(lease, dt.timedelta(minutes=1)))
     return outcome
