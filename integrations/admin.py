@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 
 from accounts.capabilities import Cap, can
 from accounts.models import Account
@@ -111,7 +113,9 @@ class IntegrationAdmin(_IntegrationsCapability, admin.ModelAdmin):
             url = badge_signed_url(external_id=form.cleaned_data["account"].external_id, lifetime=lifetime)
         context = {**self.admin_site.each_context(request), "title": "Mint a badge link", "form": form, "url": url,
                    "opts": self.model._meta}  # fmt: skip
-        return render(request, "integrations/badge_link.html", context)
+        response = render(request, "integrations/badge_link.html", context)
+        add_never_cache_headers(response)
+        return response
 
     @admin.display(boolean=True, description="secret")
     def has_secret(self, obj) -> bool:
@@ -150,10 +154,27 @@ class IntegrationAdmin(_IntegrationsCapability, admin.ModelAdmin):
         if form.cleaned_data.get("regenerate_sidebar_key") or not obj.sidebar_key_hash:
             shown.append(f"sidebar app key: {obj.sidebar_key_generate()}")
         super().save_model(request, obj, form, change)
-        if obj.vendor == Integration.Vendor.FRESHDESK:
+        if obj.vendor == Integration.Vendor.FRESHDESK and shown:
             shown.append(f"Basic auth username: {obj.basic_username}")
-        if shown:
-            messages.warning(request, "Copy these now, they will not be shown again — " + "; ".join(shown))
+        obj._shown = shown  # for response_add/response_change, in this request only
+
+    def _shown_once(self, request, obj):
+        """The new secrets in the page itself, never cached: not in the messages cookie or the session."""
+        context = {**self.admin_site.each_context(request), "title": "Copy these now", "opts": self.opts,
+                   "integration": obj, "shown": obj._shown, "webhook_url": self.webhook_url(obj)}  # fmt: skip
+        response = TemplateResponse(request, "integrations/secrets_shown.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_shown", None):
+            return self._shown_once(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_shown", None):
+            return self._shown_once(request, obj)
+        return super().response_change(request, obj)
 
 
 @admin.register(IntegrationEvent)
