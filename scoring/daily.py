@@ -21,7 +21,9 @@ not depend on either: ``daily_watchdog`` (a schedule, every minute) re-enqueues
   task was lost; a duplicate message is harmless, the claim lets one through),
 
 finishes runs whose chunks are all done (the active accounts still without the day's snapshot
-get one top-up chunk), drains the outbox and re-enqueues undelivered notifications.
+get one top-up chunk), re-enqueues lost recompute requests (``RecomputeRequest``, written by every
+ingest, override and publish in its own transaction), drains the outbox and re-enqueues undelivered
+notifications; rows acted on or done more than ``KEEP_DAYS`` ago are deleted.
 """
 
 from __future__ import annotations
@@ -35,10 +37,18 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account
-from scoring.models import DailyChunk, DailyRun, ScoreSnapshot, ScoringError
+from scoring.models import (
+    DailyChunk,
+    DailyRun,
+    RecomputeRequest,
+    ScoreOutbox,
+    ScoreSnapshot,
+    ScoringError,
+)
 
 log = logging.getLogger(__name__)
 WATCH_DAYS = 2  # runs older than this are left alone (a later run has superseded them)
+KEEP_DAYS = 7  # acted-on outbox rows and done recompute requests are deleted after this
 
 
 def _lease() -> dt.timedelta:
@@ -166,7 +176,25 @@ def daily_watchdog(*, now: dt.datetime) -> dict:
             transaction.on_commit(lambda due=due, total=total: _enqueue(due, total))
             outcome["requeued"] += len(due)
             log.warning("Daily run %s: re-enqueued chunks %s", run.pk, [c.number for c in due])
+    outcome["recomputes"] = _recompute_requests_resend(now, lease)
     outcome["outbox"] = effects_drain(now=now).get("rows", 0)
     # Stored alerts whose delivery task is gone: after a lease (at most a minute) without being tried.
     outcome["redelivered"] = notifications_redeliver(now=now, older_than=min(lease, dt.timedelta(minutes=1)))
+    kept = now - dt.timedelta(days=KEEP_DAYS)
+    ScoreOutbox.objects.filter(acted_at__lt=kept).delete()
+    RecomputeRequest.objects.filter(done_at__lt=kept).delete()
     return outcome
+
+
+def _recompute_requests_resend(now: dt.datetime, lease: dt.timedelta) -> int:
+    """Enqueue again the recompute requests whose task has not finished within a lease (lost)."""
+    from scoring.tasks import recompute_requests_send
+
+    due = list(RecomputeRequest.objects.filter(done_at__isnull=True, enqueued_at__lt=now - lease,
+                                               created_at__gte=now - dt.timedelta(days=WATCH_DAYS))[:1000])
+    if due:
+        RecomputeRequest.objects.filter(pk__in=[r.pk for r in due]).update(enqueued_at=now,
+                                                                          enqueues=F("enqueues") + 1)
+        transaction.on_commit(lambda: recompute_requests_send(due))
+        log.warning("Re-enqueued %d lost recompute request(s)", len(due))
+    return len(due)
