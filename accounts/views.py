@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import reswap, retarget
 
 from accounts.access import can_act_on_account, get_account_for_user, visible_accounts
 from accounts.capabilities import Cap, requires
@@ -24,8 +26,11 @@ from healthscore.views import partial_template, push_clean_url
 from scoring.charts import history_chart
 from scoring.models import Override
 from scoring.overrides import override_create
+from scoring.tasks import recompute_accounts
 
 PAGE_SIZE = 50
+
+logger = logging.getLogger(__name__)
 
 
 @requires(Cap.VIEW_ACCOUNTS)
@@ -109,7 +114,7 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(targets[view.page])
 
 
-@requires(Cap.VIEW_ACCOUNTS)
+@requires(Cap.VIEW_ACCOUNTS, post=Cap.ACT_ON_ACCOUNTS)
 def timeline(request: HttpRequest, external_id: str) -> HttpResponse:
     """The account's story in one stream, and a note form for those who may act on it."""
     account = get_account_for_user(request.user, external_id)
@@ -183,6 +188,16 @@ def override_new(request: HttpRequest, external_id: str) -> HttpResponse:
         context = _detail_context(request, account, override_form=form)
         template = "accounts/detail.html#override" if request.htmx else "accounts/detail.html"
         return render(request, template, context, status=422)
+    # "Recomputed at once": the account's score, banner and tasks follow the flag before the answer
+    # (the queued recompute finds nothing left to do). A failure leaves it to the queued one.
+    try:
+        recompute_accounts([account.pk])
+    except Exception:  # noqa: BLE001 - the flag is stored; the worker retries the recompute
+        logger.exception("synchronous recompute after a flag failed", extra={"account": account.pk})
     if request.htmx:
-        return HttpResponseClientRedirect(reverse("accounts:detail", args=[account.external_id]))
+        # The whole page swaps in place (score, banner, tasks, change log), no reload.
+        response = render(request, "accounts/detail.html", _detail_context(request, account))
+        response = retarget(reswap(response, "outerHTML"), "#main")
+        response["HX-Reselect"] = "#main"
+        return response
     return redirect("accounts:detail", external_id=account.external_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from scoring.engine import MINUS, TIER_RANK
@@ -9,6 +10,12 @@ from scoring.engine import MINUS, TIER_RANK
 
 def _short(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def score_text(score: float) -> str:
+    """A score as shown everywhere (playbooks.templatetags.hs_ui.score_label): rounded down, so the
+    number never reaches a threshold the score has not (49.7 is red and reads 49, not 50)."""
+    return str(math.floor(score + 1e-9))
 
 
 def _signed(x: float) -> str:
@@ -27,7 +34,7 @@ def tier_reason(
     if decline is not None and TIER_RANK[to_tier] < TIER_RANK[from_tier]:
         return f"Rapid decline: {_signed(decline)} in {decline_days} days, tier {arrow}"
     held = f" after holding {hold_days} days" if hold_days > 1 else ""
-    return f"Tier {arrow}{held} (score {round(to_score)})"
+    return f"Tier {arrow}{held} (score {score_text(to_score)})"
 
 
 def describe_change(
@@ -40,7 +47,7 @@ def describe_change(
     change leads with its reason (``tier_reason``), followed by what moved, if anything did.
     """
     if from_score is None:
-        return [], f"First score: {round(to_score)} ({to_tier})" if to_tier else f"First score: {round(to_score)}"
+        return [], f"First score: {score_text(to_score)} ({to_tier})" if to_tier else f"First score: {score_text(to_score)}"
     old = {s["key"]: s for s in (before or {}).get("signals", [])}
     deltas = []
     for s in after.get("signals", []):

@@ -196,10 +196,11 @@ def _collect(result: RecomputeResult, part: RecomputeResult) -> None:
     result.account_ids += part.account_ids
     result.changes += part.changes
     result.scores.update(part.scores)
+    result.outbox_ids += part.outbox_ids
 
 
 def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime, size: int,
-                   progress: Progress | None, result: RecomputeResult) -> None:
+                   progress: Progress | None, result: RecomputeResult, effects: bool = True) -> None:
     """A full run on PostgreSQL over three connections, so the database and Python keep both
     cores busy: the reader thread aggregates each block (one GROUP BY of the windowed signals)
     and loads each chunk (its reads and the index probes of the "latest" signals) ahead of the
@@ -236,6 +237,7 @@ def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, n
             if loaded is None:
                 continue
             planned = _plan_chunk(loaded, specs, now)
+            planned.effects = effects
             if writing is not None:
                 _collect(result, writing.result())
             writing = writer.submit(planned.write, now)
@@ -256,9 +258,15 @@ def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
     progress: Progress | None = None, account_range: tuple[int, int] | None = None,
     first_day: dt.date | None = None, last_day: dt.date | None = None,
-    cause: str | None = None,
+    cause: str | None = None, effects: bool = True,
 ) -> RecomputeResult:
     """Recompute the given accounts (None: every active account) as of ``now``.
+
+    This is the one path of every score write (ingest, overrides, publishing, signal edits, the
+    daily run, the CLI): each chunk's write stores the scores, snapshots and change log together
+    with a ``ScoreOutbox`` row of what still has to be acted on (``result.outbox_ids``); the caller
+    then runs ``scoring.effects.effects_drain``, and whatever a crash leaves undone is drained later
+    by the next caller or the watchdog. ``effects=False`` (historical rebuilds only): no record.
 
     cause: the change log's cause for moves the data did not make (``ScoreChange.Cause``: an edit of
     a signal definition); a new model version or override still names itself.
@@ -305,7 +313,7 @@ def scores_recompute(
     # list); a list of accounts: one per chunk.
     block_size = AGGREGATE_BLOCK if full else size
     if pipelined:
-        _run_pipelined(ids, specs, routing, now, size, progress, result)
+        _run_pipelined(ids, specs, routing, now, size, progress, result, effects)
         return result
     signals = selectors.signals_of(list(specs.values()))
     done = 0
@@ -316,9 +324,11 @@ def scores_recompute(
         for chunk in _chunks(block, size):
             if backfill_days > 0:
                 _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days,
-                                                first_day=first_day, last_day=last_day))
+                                                first_day=first_day, last_day=last_day, effects=effects))
             else:
-                _collect(result, _recompute_chunk(chunk, specs, routing, now, aggregates, cause).write(now))
+                planned = _recompute_chunk(chunk, specs, routing, now, aggregates, cause)
+                planned.effects = effects
+                _collect(result, planned.write(now))
             done += len(chunk)
             if progress:
                 progress(done, len(ids))

@@ -10,6 +10,14 @@ from rest_framework.permissions import IsAuthenticated
 
 from accounts.capabilities import Cap
 from support.api.accounts import AccountUpsertApi, ContactsUpsertApi, OutcomeCreateApi
+from support.api.badge_links import BadgeLinkCreateApi
+from support.api.bulk import (
+    BulkAccountsApi,
+    BulkContactsApi,
+    BulkObservationsApi,
+    BulkOutcomesApi,
+    SnapshotExportApi,
+)
 from support.api.common import ScopeRequired
 from support.api.health import AccountHealthApi, AccountHistoryApi
 from support.api.observations import ObservationBatchCreateApi
@@ -49,8 +57,14 @@ urlpatterns = [
     path("v1/accounts/<str:external_id>/contacts/", ContactsUpsertApi.as_view(), name="contacts"),
     path("v1/accounts/<str:external_id>/health", AccountHealthApi.as_view(), name="health"),
     path("v1/accounts/<str:external_id>/history", AccountHistoryApi.as_view(), name="history"),
+    path("v1/badge-links/", BadgeLinkCreateApi.as_view(), name="badge-links"),
     path("v1/outcomes/", OutcomeCreateApi.as_view(), name="outcomes"),
     path("v1/tickets/", TicketBatchApi.as_view(), name="tickets"),
+    path("v1/bulk/accounts/", BulkAccountsApi.as_view(), name="bulk-accounts"),
+    path("v1/bulk/contacts/", BulkContactsApi.as_view(), name="bulk-contacts"),
+    path("v1/bulk/outcomes/", BulkOutcomesApi.as_view(), name="bulk-outcomes"),
+    path("v1/bulk/observations/", BulkObservationsApi.as_view(), name="bulk-observations"),
+    path("v1/snapshots/", SnapshotExportApi.as_view(), name="snapshots"),
     path("v1/tickets/zendesk/", ZendeskTicketApi.as_view(), name="tickets-zendesk"),
     path("v1/tickets/intercom/", IntercomTicketApi.as_view(), name="tickets-intercom"),
     path("v1/tickets/freshdesk/", FreshdeskTicketApi.as_view(), name="tickets-freshdesk"),

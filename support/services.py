@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Min, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -63,6 +63,18 @@ def _accounts_by_email(emails: set[str]) -> dict[str, int]:
     return out
 
 
+def _lock_tickets(source: str, external_ids: list[str]) -> None:
+    """PostgreSQL: upserts of the same ticket take turns (a transaction-scoped advisory lock per
+    ticket, taken in one order), so of two identical webhooks at once exactly one answers
+    "created" and the other sees its row. SQLite writers are serialised already (BEGIN IMMEDIATE)."""
+    if connection.vendor != "postgresql" or not external_ids:
+        return
+    keys = sorted({f"ticket|{source}|{e}" for e in external_ids})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(%s::text[]) AS k ORDER BY k",
+                       [keys])
+
+
 @transaction.atomic
 def tickets_upsert(
     *, source: str, tickets: list[TicketData], now: dt.datetime | None = None, account_restriction: int | None = None
@@ -79,6 +91,8 @@ def tickets_upsert(
         raise TicketAccountError("account", "unknown account " + ", ".join(repr(u) for u in sorted(unknown)))
     by_email = _accounts_by_email({t.requester_email for t in tickets})
     external_ids = [t.external_id for t in tickets]
+    # A ticket not stored yet has no row to lock: the advisory lock covers it too.
+    _lock_tickets(source, external_ids)
     # Locked, so two deliveries of one ticket are ordered by the vendor's updated_at, not by arrival.
     held = {
         row["external_id"]: row
@@ -142,28 +156,30 @@ def tickets_upsert(
     return result
 
 
-def tickets_rematch(*, emails: set[str] = frozenset(), domains: set[str] = frozenset(), now: dt.datetime | None = None) -> int:
+def tickets_rematch(
+    *, emails: set[str] = frozenset(), domains: set[str] = frozenset(), now: dt.datetime | None = None
+) -> int:
     """Match unmatched tickets to the account a newly added contact email or domain names.
 
-    Called by every path that adds contacts or domains (API, admin). Returns the tickets matched.
+    Called by every path that adds contacts or domains (API, admin, imports), once per batch: one read
+    of the unmatched tickets, one update per account matched. Returns the tickets matched.
     """
     emails = {e.strip().lower() for e in emails if e and e.strip()}
     domains = {form for d in domains if d and d.strip() for form in domain_forms(d.strip())}
     if not emails and not domains:
         return 0
-    condition = Q(requester_email__in=emails) if emails else Q()
-    for domain in domains:
-        condition |= Q(requester_email__iendswith=f"@{domain}")
-    unmatched = list(
-        Ticket.objects.filter(account__isnull=True).exclude(requester_email="").filter(condition)
-        .values_list("pk", "requester_email")
-    )  # fmt: skip
-    if not unmatched:
+    fitting = [
+        (pk, email.lower())
+        for pk, email in Ticket.objects.filter(account__isnull=True).exclude(requester_email="")
+        .values_list("pk", "requester_email").iterator(chunk_size=2000)
+        if email.lower() in emails or email.lower().rpartition("@")[2] in domains
+    ]  # fmt: skip
+    if not fitting:
         return 0
-    by_email = _accounts_by_email({email.lower() for _, email in unmatched})
+    by_email = _accounts_by_email({email for _, email in fitting})
     updates: dict[int, list[int]] = {}
-    for pk, email in unmatched:
-        account_id = by_email.get(email.lower())
+    for pk, email in fitting:
+        account_id = by_email.get(email)
         if account_id is not None:
             updates.setdefault(account_id, []).append(pk)
     with transaction.atomic():

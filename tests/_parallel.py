@@ -25,7 +25,10 @@ def _skip_on_sqlite():
 
 
 @pytest.fixture
-def needs_postgresql(transactional_db):
+def needs_postgresql(django_db_serialized_rollback, transactional_db):
+    # serialized_rollback: the flush after a transactional test empties every table, the roles'
+    # groups that migrations created included; the test database's serialized copy brings them
+    # back, for these tests and the ones after them.
     _skip_on_sqlite()
 
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.access import visible_accounts
 from accounts.capabilities import MESSAGES, Cap, can
 from accounts.models import Account
+from healthscore.json_parser import BoundedJSONParser
 from support.models import ApiToken
 from support.schema import HealthscoreAutoSchema
 from support.throttles import TokenRateThrottle
@@ -58,6 +59,9 @@ class BaseApi(APIView):
     schema = HealthscoreAutoSchema()
     permission_classes = [permissions.IsAuthenticated, ScopeRequired]
     throttle_classes = [TokenRateThrottle]
+    # JSON bodies only, whatever the settings say: the schema then advertises application/json alone, and
+    # clients generated from it (openapi-python-client) send JSON rather than falling back to multipart.
+    parser_classes = [BoundedJSONParser]
     required_scope = READ
 
 

@@ -139,6 +139,10 @@ def _accounts(rows: list[dict], historical: bool) -> Stored:
     pks = dict(Account.objects.filter(external_id__in=list(merged)).values_list("external_id", "pk"))
     domains = [AccountDomain(account_id=pks[ext], domain=d) for ext, r in merged.items() for d in r.get("domains", ())]
     AccountDomain.objects.bulk_create(domains, batch_size=1000, ignore_conflicts=True)
+    if domains:
+        from support.services import tickets_rematch  # unmatched tickets that a new domain fits
+
+        tickets_rematch(domains={d.domain for d in domains})
     created = sum(1 for ext in merged if ext not in existing)
     return Stored(created=created, updated=len(merged) - created, account_ids=set(pks.values()))
 
@@ -163,6 +167,11 @@ def _contacts(rows: list[dict], historical: bool) -> Stored:
     Contact.objects.bulk_create(new, batch_size=1000)
     if changed:
         Contact.objects.bulk_update(changed, list(fields), batch_size=1000)
+    from support.services import (
+        tickets_rematch,  # unmatched tickets that a new contact's email fits
+    )
+
+    tickets_rematch(emails={c.email for c in new + changed if c.email})
     return Stored(created=len(new), updated=len(changed), account_ids=accounts)
 
 

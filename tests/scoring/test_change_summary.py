@@ -52,3 +52,12 @@ def test_it_writes_the_hold_reason_into_the_stored_entry(scoring_setup, settings
     # Raw yellow from NOW − 7 days; the effective tier follows on day 7 (NOW − 1 day), the score flat at 70.31.
     (change,) = changes
     assert change.summary == "Tier green \u2192 yellow after holding 7 days (score 70)"
+
+
+def test_a_red_49_7_reads_49_in_the_summary_like_everywhere_else():
+    """A summary never shows a number on the other side of the tier's threshold (49.7 is red)."""
+    _, summary = describe_change(before=LOGINS, after=LOGINS, from_score=52.0, to_score=49.7, from_tier="yellow",
+                                 to_tier="red", hold_days=7)
+    assert summary == "Tier yellow \u2192 red after holding 7 days (score 49)"
+    _, first = describe_change(before=None, after=LOGINS, from_score=None, to_score=49.9, to_tier="red")
+    assert first == "First score: 49 (red)"

@@ -48,3 +48,13 @@ def test_the_health_badge_of_a_red_49_7_reads_49(db, alice_account, make_score):
     score.score, score.tier = 49.7, "red"
     html = render_to_string("components/health_badge.html", {"score": score})
     assert '<span class="badge-score">49</span>' in html and "tier-red" in html
+
+
+def test_the_support_badge_of_a_red_49_7_reads_49(db, alice_account):
+    """The helpdesk badge (JSON, HTML, SVG) shows the score the way the app does: rounded down."""
+    from support.badges import badge_data_for
+
+    score = alice_account.score
+    score.score, score.tier = 49.7, "red"
+    data = badge_data_for(account=alice_account, score=score)
+    assert (data["score"], data["label"], data["tier"]) == (49, "Red 49", "red")

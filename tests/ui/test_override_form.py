@@ -25,7 +25,7 @@ def test_it_stores_an_override_audits_it_and_enqueues_a_recompute(client, alice,
     client.force_login(alice)
     response = client.post(reverse("accounts:override", args=["acme"]), valid(), **HX)
     assert response.status_code == 200
-    assert response["HX-Redirect"] == reverse("accounts:detail", args=["acme"])
+    assert response["HX-Retarget"] == "#main" and response["HX-Reselect"] == "#main"
     override = Override.objects.get()
     assert (override.reason, override.effect, override.value, override.created_by) == ("champion_left", "cap", 40, alice)
     assert timezone.localtime(override.expires_at).date() == timezone.localdate() + dt.timedelta(days=30)
