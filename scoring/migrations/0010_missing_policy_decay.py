@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0007_book_tier_day'),
+        ('scoring', '0009_recompute_request'),
     ]
 
     operations = [
