@@ -14,16 +14,17 @@ FIELDS = ("date", "from_score", "to_score", "from_tier", "to_tier", "tier_change
 
 
 def test_it_words_a_first_score_without_deltas():
+    # Scores read rounded down, like everywhere in the app (a red 49.7 never reads 50).
     assert describe_change(before=None, after={"signals": []}, from_score=None, to_score=41.6, to_tier="red") == (
-        [], "First score: 42 (red)"
+        [], "First score: 41 (red)"
     )
 
 
 def test_it_logs_the_first_score_of_a_new_account_once(scoring_setup):
     s = scoring_setup.signals
     account = AccountFactory()
-    observe(account, s["weekly_logins"], 0, NOW - DAY)     # (1 − 1)/24 → 0: usage 0
-    observe(account, s["open_tickets"], 5, NOW - DAY)      # 0; ticket age neutral 50 → support 25
+    observe(account, s["weekly_logins"], 0, NOW - DAY)     # 0 of 0 → 3: usage 0
+    observe(account, s["open_tickets"], 5, NOW - DAY)      # 5 of 5 → 0: 0; ticket age neutral 50 → support 25
     # (40·0 + 15·25 + 15·50 + 10·50) / 80 = 20.31 → red
     result = scores_recompute(account_ids=[account.pk], now=NOW)
     (change,) = result.changes
