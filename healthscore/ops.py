@@ -168,7 +168,7 @@ def _loop_metrics(family, now: dt.datetime) -> Iterator:
     yield _gauge(family, "healthscore_daily_chunks_unfinished", "Chunks of unfinished daily runs not yet done.",
                  DailyChunk.objects.filter(run__finished_at__isnull=True,
                                            run__created_at__gte=now - dt.timedelta(days=WATCH_DAYS))
-                 .exclude(status=DailyChunk.Status.DONE).count())
+                 .exclude(status__in=(DailyChunk.Status.DONE, DailyChunk.Status.FAILED)).count())
 
 
 def _ingest_metrics() -> Iterator:

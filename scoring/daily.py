@@ -49,6 +49,11 @@ from scoring.models import (
 log = logging.getLogger(__name__)
 WATCH_DAYS = 2  # runs older than this are left alone (a later run has superseded them)
 KEEP_DAYS = 7  # acted-on outbox rows and done recompute requests are deleted after this
+# A chunk whose worker died this many times (it kills its worker: memory, a crash in C) is given up:
+# the run finishes without it and counts its accounts as missing (logged, admin "Daily runs").
+MAX_CHUNK_ATTEMPTS = 5
+WATCHDOG_DRAIN_SECONDS = 120  # the watchdog's share of the outbox per run (the task timeout is 300 s)
+FINAL = (DailyChunk.Status.DONE, DailyChunk.Status.FAILED)
 
 
 def _lease() -> dt.timedelta:
@@ -83,7 +88,7 @@ def daily_run_start(*, now: dt.datetime, chunk_size: int | None = None) -> dict:
 def _claim(chunk_id: int, now: dt.datetime) -> bool:
     live = Q(status=DailyChunk.Status.PENDING) | Q(status=DailyChunk.Status.RUNNING, lease_until__lt=now)
     return bool(
-        DailyChunk.objects.filter(live, pk=chunk_id).update(
+        DailyChunk.objects.filter(live, pk=chunk_id, attempts__lt=MAX_CHUNK_ATTEMPTS).update(
             status=DailyChunk.Status.RUNNING, started_at=now, lease_until=now + _lease(), attempts=F("attempts") + 1
         )
     )
@@ -133,7 +138,7 @@ def daily_run_finish(run_id: int, *, now: dt.datetime) -> bool:
 
     with transaction.atomic():
         run = DailyRun.objects.select_for_update().get(pk=run_id)
-        if run.finished_at is not None or run.chunks.exclude(status=DailyChunk.Status.DONE).exists():
+        if run.finished_at is not None or run.chunks.exclude(status__in=FINAL).exists():
             return False
         missing = _missing(run)
         if missing and not run.topped_up:
@@ -161,12 +166,18 @@ def daily_watchdog(*, now: dt.datetime) -> dict:
     outcome = {"runs": 0, "requeued": 0, "finished": 0}
     for run in DailyRun.objects.filter(finished_at__isnull=True, created_at__gte=now - dt.timedelta(days=WATCH_DAYS)):
         outcome["runs"] += 1
-        chunks = list(run.chunks.exclude(status=DailyChunk.Status.DONE))
+        # Stalled: nothing enqueued, started or finished for a lease (read before giving anything up).
+        marks = [c for chunk in run.chunks.all() for c in (chunk.enqueued_at, chunk.started_at, chunk.finished_at) if c]
+        stalled = not marks or max(marks) < now - lease
+        dead = run.chunks.filter(status=DailyChunk.Status.RUNNING, lease_until__lt=now,
+                                 attempts__gte=MAX_CHUNK_ATTEMPTS)
+        for chunk in dead:
+            log.error("Daily run %s: chunk %s given up after %s attempts", run.pk, chunk.number, chunk.attempts)
+        dead.update(status=DailyChunk.Status.FAILED, finished_at=now)
+        chunks = list(run.chunks.exclude(status__in=FINAL))
         if not chunks:
             outcome["finished"] += daily_run_finish(run.pk, now=now)
             continue
-        marks = [c for chunk in run.chunks.all() for c in (chunk.enqueued_at, chunk.started_at, chunk.finished_at) if c]
-        stalled = not marks or max(marks) < now - lease
         due = [c for c in chunks
                if (c.status == DailyChunk.Status.RUNNING and c.lease_until is not None and c.lease_until < now)
                or (c.status == DailyChunk.Status.PENDING and stalled)]
@@ -177,7 +188,7 @@ def daily_watchdog(*, now: dt.datetime) -> dict:
             outcome["requeued"] += len(due)
             log.warning("Daily run %s: re-enqueued chunks %s", run.pk, [c.number for c in due])
     outcome["recomputes"] = _recompute_requests_resend(now, lease)
-    outcome["outbox"] = effects_drain(now=now).get("rows", 0)
+    outcome["outbox"] = effects_drain(now=now, budget_seconds=WATCHDOG_DRAIN_SECONDS).get("rows", 0)
     # Stored alerts whose delivery task is gone: after a lease (at most a minute) without being tried.
     outcome["redelivered"] = notifications_redeliver(now=now, older_than=min(lease, dt.timedelta(minutes=1)))
     kept = now - dt.timedelta(days=KEEP_DAYS)

@@ -616,6 +616,7 @@ class DailyChunk(models.Model):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
+        FAILED = "failed", "Given up (kept dying)"
 
     run = models.ForeignKey(DailyRun, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()

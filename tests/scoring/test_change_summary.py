@@ -50,8 +50,11 @@ def test_it_writes_the_hold_reason_into_the_stored_entry(scoring_setup, settings
         observe(account, s["weekly_logins"], 3, NOW - back * DAY, source=f"day{back}")
         changes += scores_recompute(account_ids=[account.pk], now=NOW - back * DAY).changes
     # Raw yellow from NOW − 7 days; the effective tier follows on day 7 (NOW − 1 day), the score flat at 70.31.
+    # The entry compares with the last entry (the first score, 79.69), not with yesterday (70.31): the
+    # move that the tier change follows is in it.
     (change,) = changes
-    assert change.summary == "Tier green \u2192 yellow after holding 7 days (score 70)"
+    assert change.summary == "Tier green \u2192 yellow after holding 7 days (score 70); \u22129: open support tickets \u22129"
+    assert (round(change.from_score, 2), round(change.to_score, 2)) == (79.69, 70.31)
 
 
 def test_a_red_49_7_reads_49_in_the_summary_like_everywhere_else():

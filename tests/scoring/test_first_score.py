@@ -16,7 +16,7 @@ FIELDS = ("date", "from_score", "to_score", "from_tier", "to_tier", "tier_change
 def test_it_words_a_first_score_without_deltas():
     # Scores read rounded down, like everywhere in the app (a red 49.7 never reads 50).
     assert describe_change(before=None, after={"signals": []}, from_score=None, to_score=41.6, to_tier="red") == (
-        [], "First score: 41 (red)"
+        [], "First score: 41 (red)"  # rounded down: never across a threshold
     )
 
 

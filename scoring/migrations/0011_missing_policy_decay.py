@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0009_recompute_request'),
+        ('scoring', '0010_daily_chunk_failed'),
     ]
 
     operations = [
