@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db.models import Max, Q
 
@@ -30,6 +30,7 @@ from scoring.models import (
     SignalWeight,
 )
 from scoring.observation_reads import raw_observations, signal_aggregates  # noqa: F401
+from scoring.snapshot_pack import expand
 
 
 def of_accounts(account_ids: Sequence[int], field: str = "account_id") -> Q:
@@ -171,15 +172,19 @@ def accounts_scored_before(account_ids: Sequence[int], date: dt.date) -> set[int
         "account_id", flat=True).distinct()) & set(account_ids)
 
 
-def earlier_snapshots(account_ids: Sequence[int], today: dt.date) -> dict[int, dict]:
+def earlier_snapshots(account_ids: Sequence[int], today: dt.date, keys: Mapping[int, str] | None = None
+                      ) -> dict[int, dict]:
     """The latest snapshot of the last week before ``today`` per account (baseline of the change log)."""
     out: dict[int, dict] = {}
     wanted = set(account_ids)
     rows = ScoreSnapshot.objects.filter(
         of_accounts(account_ids), date__lt=today, date__gte=today - dt.timedelta(days=7)
-    ).order_by("account_id", "date").values("account_id", "score", "tier", "model_version_id", "components")
+    ).order_by("account_id", "date").values("account_id", "score", "tier", "model_version_id", "components",
+                                            "packed")
     for row in rows:
         if row["account_id"] in wanted:
+            # Compact rows name signals by id: ``keys`` (the published models' signals) names them.
+            row["components"] = expand(row.pop("packed"), row["components"], keys or {})
             out[row["account_id"]] = row
     return out
 

@@ -125,7 +125,8 @@ def _load_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict
     overrides = selectors.overrides_for(ids, now)
     # Baseline of the change log: the state before today (AccountScore unless already computed today).
     redo = {aid for aid, row in current.items() if timezone.localdate(row["computed_at"]) >= today}
-    earlier = selectors.earlier_snapshots(sorted(redo), today) if redo else {}
+    keys = {sig.id: sig.key for spec in specs.values() for sig in spec.signals}
+    earlier = selectors.earlier_snapshots(sorted(redo), today, keys) if redo else {}
     existing = selectors.changes_on(ids, today, today)
     return _Loaded(ids=ids, versions=versions, aggregates=aggregates, current=current, hist=hist,
                    overrides=overrides, redo=redo, earlier=earlier, existing=existing)
