@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
 }
 # The largest request body (API JSON and form posts) in bytes: a 5,000-item batch is about 1 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
+# The admin's CSV upload (a background job, support/import_jobs.py): the largest file accepted, in bytes.
+CSV_UPLOAD_MAX_BYTES = env_int("CSV_UPLOAD_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
 BADGE_SIGNING_MAX_AGE = env_int("BADGE_SIGNING_MAX_AGE", 3600, minimum=60)
 # Helpdesk webhooks: how far a signed timestamp (Zendesk) may be from our clock, in seconds.
 INTEGRATIONS_SIGNATURE_WINDOW = env_int("INTEGRATIONS_SIGNATURE_WINDOW", 300, minimum=30)

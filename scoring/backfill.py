@@ -104,7 +104,10 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
                 changes.append(change)
             prior[aid] = PriorState(tier=r.tier, tier_since=r.tier_since, pending_tier=r.pending_tier,
                                     pending_since=r.pending_since)
-            baseline[aid] = baseline_of(r)
+            # The change log's baseline is its last entry (a slow slide adds up to a row), or the day's
+            # score while the account has no entry yet (first day of the range, not enough data).
+            if change is not None or aid not in baseline or not baseline[aid]["tier"]:
+                baseline[aid] = baseline_of(r)
             results[aid] = r
             last_at[aid] = as_of
     # The current score follows the rebuild only where it is not newer than the rebuilt range (a year-old

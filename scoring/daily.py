@@ -21,7 +21,9 @@ not depend on either: ``daily_watchdog`` (a schedule, every minute) re-enqueues
   task was lost; a duplicate message is harmless, the claim lets one through),
 
 finishes runs whose chunks are all done (the active accounts still without the day's snapshot
-get one top-up chunk), drains the outbox and re-enqueues undelivered notifications.
+get one top-up chunk), re-enqueues lost recompute requests (``RecomputeRequest``, written by every
+ingest, override and publish in its own transaction), drains the outbox and re-enqueues undelivered
+notifications; rows acted on or done more than ``KEEP_DAYS`` ago are deleted.
 """
 
 from __future__ import annotations
@@ -35,10 +37,23 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account
-from scoring.models import DailyChunk, DailyRun, ScoreSnapshot, ScoringError
+from scoring.models import (
+    DailyChunk,
+    DailyRun,
+    RecomputeRequest,
+    ScoreOutbox,
+    ScoreSnapshot,
+    ScoringError,
+)
 
 log = logging.getLogger(__name__)
 WATCH_DAYS = 2  # runs older than this are left alone (a later run has superseded them)
+KEEP_DAYS = 7  # acted-on outbox rows and done recompute requests are deleted after this
+# A chunk whose worker died this many times (it kills its worker: memory, a crash in C) is given up:
+# the run finishes without it and counts its accounts as missing (logged, admin "Daily runs").
+MAX_CHUNK_ATTEMPTS = 5
+WATCHDOG_DRAIN_SECONDS = 120  # the watchdog's share of the outbox per run (the task timeout is 300 s)
+FINAL = (DailyChunk.Status.DONE, DailyChunk.Status.FAILED)
 
 
 def _lease() -> dt.timedelta:
@@ -73,7 +88,7 @@ def daily_run_start(*, now: dt.datetime, chunk_size: int | None = None) -> dict:
 def _claim(chunk_id: int, now: dt.datetime) -> bool:
     live = Q(status=DailyChunk.Status.PENDING) | Q(status=DailyChunk.Status.RUNNING, lease_until__lt=now)
     return bool(
-        DailyChunk.objects.filter(live, pk=chunk_id).update(
+        DailyChunk.objects.filter(live, pk=chunk_id, attempts__lt=MAX_CHUNK_ATTEMPTS).update(
             status=DailyChunk.Status.RUNNING, started_at=now, lease_until=now + _lease(), attempts=F("attempts") + 1
         )
     )
@@ -123,7 +138,7 @@ def daily_run_finish(run_id: int, *, now: dt.datetime) -> bool:
 
     with transaction.atomic():
         run = DailyRun.objects.select_for_update().get(pk=run_id)
-        if run.finished_at is not None or run.chunks.exclude(status=DailyChunk.Status.DONE).exists():
+        if run.finished_at is not None or run.chunks.exclude(status__in=FINAL).exists():
             return False
         missing = _missing(run)
         if missing and not run.topped_up:
@@ -151,12 +166,18 @@ def daily_watchdog(*, now: dt.datetime) -> dict:
     outcome = {"runs": 0, "requeued": 0, "finished": 0}
     for run in DailyRun.objects.filter(finished_at__isnull=True, created_at__gte=now - dt.timedelta(days=WATCH_DAYS)):
         outcome["runs"] += 1
-        chunks = list(run.chunks.exclude(status=DailyChunk.Status.DONE))
+        # Stalled: nothing enqueued, started or finished for a lease (read before giving anything up).
+        marks = [c for chunk in run.chunks.all() for c in (chunk.enqueued_at, chunk.started_at, chunk.finished_at) if c]
+        stalled = not marks or max(marks) < now - lease
+        dead = run.chunks.filter(status=DailyChunk.Status.RUNNING, lease_until__lt=now,
+                                 attempts__gte=MAX_CHUNK_ATTEMPTS)
+        for chunk in dead:
+            log.error("Daily run %s: chunk %s given up after %s attempts", run.pk, chunk.number, chunk.attempts)
+        dead.update(status=DailyChunk.Status.FAILED, finished_at=now)
+        chunks = list(run.chunks.exclude(status__in=FINAL))
         if not chunks:
             outcome["finished"] += daily_run_finish(run.pk, now=now)
             continue
-        marks = [c for chunk in run.chunks.all() for c in (chunk.enqueued_at, chunk.started_at, chunk.finished_at) if c]
-        stalled = not marks or max(marks) < now - lease
         due = [c for c in chunks
                if (c.status == DailyChunk.Status.RUNNING and c.lease_until is not None and c.lease_until < now)
                or (c.status == DailyChunk.Status.PENDING and stalled)]
@@ -166,7 +187,25 @@ def daily_watchdog(*, now: dt.datetime) -> dict:
             transaction.on_commit(lambda due=due, total=total: _enqueue(due, total))
             outcome["requeued"] += len(due)
             log.warning("Daily run %s: re-enqueued chunks %s", run.pk, [c.number for c in due])
-    outcome["outbox"] = effects_drain(now=now).get("rows", 0)
+    outcome["recomputes"] = _recompute_requests_resend(now, lease)
+    outcome["outbox"] = effects_drain(now=now, budget_seconds=WATCHDOG_DRAIN_SECONDS).get("rows", 0)
     # Stored alerts whose delivery task is gone: after a lease (at most a minute) without being tried.
     outcome["redelivered"] = notifications_redeliver(now=now, older_than=min(lease, dt.timedelta(minutes=1)))
+    kept = now - dt.timedelta(days=KEEP_DAYS)
+    ScoreOutbox.objects.filter(acted_at__lt=kept).delete()
+    RecomputeRequest.objects.filter(done_at__lt=kept).delete()
     return outcome
+
+
+def _recompute_requests_resend(now: dt.datetime, lease: dt.timedelta) -> int:
+    """Enqueue again the recompute requests whose task has not finished within a lease (lost)."""
+    from scoring.tasks import recompute_requests_send
+
+    due = list(RecomputeRequest.objects.filter(done_at__isnull=True, enqueued_at__lt=now - lease,
+                                               created_at__gte=now - dt.timedelta(days=WATCH_DAYS))[:1000])
+    if due:
+        RecomputeRequest.objects.filter(pk__in=[r.pk for r in due]).update(enqueued_at=now,
+                                                                          enqueues=F("enqueues") + 1)
+        transaction.on_commit(lambda: recompute_requests_send(due))
+        log.warning("Re-enqueued %d lost recompute request(s)", len(due))
+    return len(due)

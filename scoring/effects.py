@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from collections.abc import Iterable
 
@@ -43,15 +44,20 @@ def _act(row: ScoreOutbox, now: dt.datetime) -> dict[str, int]:
 
 
 def effects_drain(*, ids: Iterable[int] | None = None, now: dt.datetime | None = None,
-                  limit: int | None = None) -> dict[str, int]:
+                  limit: int | None = None, budget_seconds: float | None = None) -> dict[str, int]:
     """Act on the unacted outbox rows (only ``ids`` when given); returns the summed trigger counts
-    plus ``rows`` (acted on) and ``failed``. ``now``: the time the tasks are opened at (default: now)."""
+    plus ``rows`` (acted on) and ``failed``. ``now``: the time the tasks are opened at (default: now).
+    ``limit`` rows at most; ``budget_seconds``: start no row after that long (a task stays well inside
+    its timeout; the next drain takes the rest)."""
+    started = time.monotonic()
     wanted = None if ids is None else sorted(set(ids))
     totals: dict[str, int] = {"rows": 0, "failed": 0}
     if wanted is not None and not wanted:
         return totals
     tried: set[int] = set()
     while limit is None or totals["rows"] + totals["failed"] < limit:
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            break
         at = now or timezone.now()
         current: int | None = None
         try:

@@ -67,6 +67,7 @@ class SignalDefinition(models.Model):
         EXCLUDE = "exclude", "Exclude and renormalise"
         ZERO = "zero", "Score 0"
         NEUTRAL = "neutral", "Score neutral (50)"
+        DECAY = "decay", "Decay toward the bad value (silence counts)"
 
     key = models.SlugField(max_length=64, unique=True, help_text="Stable identifier used by the API and CSV import.")
     label = models.CharField(max_length=120)
@@ -618,6 +619,7 @@ class DailyChunk(models.Model):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
+        FAILED = "failed", "Given up (kept dying)"
 
     run = models.ForeignKey(DailyRun, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()
@@ -640,3 +642,29 @@ class DailyChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} chunk {self.number}: {self.status}"
+
+
+class RecomputeRequest(models.Model):
+    """A recompute asked for by a write (ingest, an override, a publish, a signal edit, the admin).
+
+    ``scoring.tasks.recompute_enqueue`` stores it in the asker's transaction, so the request exists
+    exactly when the data it follows does; the task is enqueued on commit and marks it done after
+    the scores are written and acted on. A request whose task was lost (a crash right after the
+    commit, a Redis broker killed with the task prefetched) is re-enqueued by the watchdog once it
+    waited a lease (``DAILY_CHUNK_LEASE_SECONDS``).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    account_ids = models.JSONField(default=list)
+    cause = models.CharField(max_length=30, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueues = models.PositiveIntegerField(default=1)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["enqueued_at"], condition=Q(done_at__isnull=True),
+                                name="recompute_request_pending")]
+
+    def __str__(self) -> str:
+        return f"recompute {len(self.account_ids)} accounts ({'done' if self.done_at else 'pending'})"

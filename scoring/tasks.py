@@ -9,7 +9,7 @@ from django.db import transaction
 
 
 def recompute_enqueue(account_ids: Iterable[int], cause: str | None = None) -> None:
-    """Enqueue a recompute of the given accounts once the current transaction commits.
+    """Ask for a recompute of the given accounts: stored now, enqueued once the current transaction commits.
 
     Many observations for one account in a batch become a single recompute: the
     ids are de-duplicated here, and the worker never reads uncommitted data.
@@ -17,35 +17,49 @@ def recompute_enqueue(account_ids: Iterable[int], cause: str | None = None) -> N
     task per ``RECOMPUTE_CHUNK_SIZE`` accounts, so no task outgrows the timeout
     and several workers share the work. ``cause``: the change log's cause when the caller knows
     it (``ScoreChange.Cause.SIGNAL_DEFINITION``), passed on to ``recompute_accounts``.
+
+    Each chunk is a ``RecomputeRequest`` row written in the caller's transaction: if the task is
+    lost after the commit, the watchdog enqueues it again.
     """
     ids = sorted({int(i) for i in account_ids})
     if not ids:
         return
-    from django_q.tasks import async_task
+    from django.utils import timezone
+
+    from scoring.models import RecomputeRequest
 
     size = settings.RECOMPUTE_CHUNK_SIZE
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-
-    def enqueue() -> None:
-        for chunk in chunks:
-            if cause:
-                async_task("scoring.tasks.recompute_accounts", chunk, cause=cause, task_name="recompute")
-            else:
-                async_task("scoring.tasks.recompute_accounts", chunk, task_name="recompute")
-
-    transaction.on_commit(enqueue)
+    now = timezone.now()
+    requests = RecomputeRequest.objects.bulk_create(
+        RecomputeRequest(account_ids=ids[i : i + size], cause=cause or "", enqueued_at=now)
+        for i in range(0, len(ids), size)
+    )
+    transaction.on_commit(lambda: recompute_requests_send(requests))
 
 
-def recompute_accounts(account_ids: list[int], cause: str | None = None) -> dict:
-    """Recompute the accounts now, then act on what the write recorded (triggers, tasks, alerts)."""
+def recompute_requests_send(requests) -> None:
+    from django_q.tasks import async_task
+
+    for request in requests:
+        extra = {"cause": request.cause} if request.cause else {}
+        async_task("scoring.tasks.recompute_accounts", list(request.account_ids), request=request.pk,
+                   task_name="recompute", **extra)
+
+
+def recompute_accounts(account_ids: list[int], cause: str | None = None, request: int | None = None) -> dict:
+    """Recompute the accounts now, then act on what the write recorded (triggers, tasks, alerts);
+    ``request``: the ``RecomputeRequest`` this answers, marked done at the end."""
     from django.utils import timezone
 
     from scoring.effects import effects_drain
+    from scoring.models import RecomputeRequest
     from scoring.services import scores_recompute
 
     result = scores_recompute(account_ids=account_ids, now=timezone.now(), cause=cause)
     outcome = effects_drain(ids=result.outbox_ids)
     outcome.pop("rows", None)
+    if request is not None:
+        RecomputeRequest.objects.filter(pk=request, done_at__isnull=True).update(done_at=timezone.now())
     return {"accounts": len(account_ids), "changes": len(result.changes), **outcome}
 
 

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
-from scoring.changelog import describe_change
+from scoring.changelog import deltas_merge, describe_change, summary_of
 from scoring.engine import AccountResult
 from scoring.models import AccountScore, ScoreChange, ScoreOutbox, ScoreSnapshot
 from scoring.rollups import book_tiers_forget
@@ -78,6 +78,29 @@ def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountRe
     return ScoreChange(
         account_id=aid, date=date, from_score=base["score"], to_score=result.score, from_tier=base["tier"],
         to_tier=result.tier, tier_changed=base["tier"] != result.tier, cause=_cause(base, result, cause if baseline else None),
+        model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
+    )
+
+
+def change_extend(aid: int, entry: dict, stored: dict, result: AccountResult) -> ScoreChange:
+    """The day's entry ``entry`` (a changes_on row) carried on to ``result``: it keeps its start (from
+    score and tier) and adds the move since the stored score ``stored`` (with components) to its
+    per-signal deltas, so an account has one entry per day and cause however often it is recomputed."""
+    step, _ = describe_change(before=stored.get("components"), after=result.components,
+                              from_score=stored["score"], to_score=result.score)
+    deltas = deltas_merge(entry["signal_deltas"] or [], step)
+    from_score, from_tier = entry["from_score"], entry["from_tier"]
+    if from_score is None:  # the account's first score, rerun the same day
+        _, summary = describe_change(before=None, after=result.components, from_score=None,
+                                     to_score=result.score, to_tier=result.tier)
+        deltas = []
+    else:
+        summary = summary_of(deltas, from_score=from_score, to_score=result.score, from_tier=from_tier,
+                             to_tier=result.tier, hold_days=result.hold_days, decline=result.decline,
+                             decline_days=result.decline_days)
+    return ScoreChange(
+        account_id=aid, date=entry["date"], from_score=from_score, to_score=result.score, from_tier=from_tier,
+        to_tier=result.tier, tier_changed=from_tier != result.tier, cause=entry["cause"],
         model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
     )
 

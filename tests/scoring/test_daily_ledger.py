@@ -126,3 +126,33 @@ def test_accounts_left_without_todays_snapshot_get_one_top_up_chunk(book, django
     assert (top_up.account_ids, top_up.status) == ([book.account.pk], "done")
     assert (run.topped_up, run.missing) == (True, 0)
     assert _unscored_today() == 0
+
+
+def test_a_chunk_that_keeps_killing_its_worker_is_given_up_and_the_run_finishes(
+    book, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from scoring.daily import MAX_CHUNK_ATTEMPTS
+
+    settings.DAILY_CHUNK_LEASE_SECONDS = 30
+    with monkeypatch.context() as m:
+        m.setattr("django_q.conf.Conf.SYNC", False)
+        with django_capture_on_commit_callbacks(execute=True):
+            run_id = recompute_all_enqueue(chunk_size=3)["run"]
+    OrmQ.objects.all().delete()
+    earlier = timezone.now() - dt.timedelta(minutes=2)
+    DailyChunk.objects.filter(run_id=run_id).update(enqueued_at=earlier)
+    doomed = DailyChunk.objects.get(run_id=run_id, number=2)
+    DailyChunk.objects.filter(pk=doomed.pk).update(status="running", attempts=MAX_CHUNK_ATTEMPTS, started_at=earlier,
+                                                   lease_until=earlier)
+    assert daily_chunk_run(doomed.pk) == {"skipped": 1}  # no sixth attempt, even from a late redelivery
+
+    with django_capture_on_commit_callbacks(execute=True):
+        daily_watchdog()
+
+    run = DailyRun.objects.get(pk=run_id)
+    given_up = set(Account.objects.filter(pk__gte=doomed.first_pk, pk__lt=doomed.end_pk).values_list("pk", flat=True))
+    assert list(run.chunks.values_list("number", "status")) == [(1, "done"), (2, "failed"), (3, "done"), (4, "done")]
+    # The top-up chunk (4) scored the given-up chunk's accounts once more: nothing is missing.
+    assert set(run.chunks.get(number=4).account_ids) == given_up
+    assert run.topped_up and run.finished_at is not None
+    assert (run.missing, _unscored_today()) == (0, 0)

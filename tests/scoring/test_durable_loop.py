@@ -179,3 +179,35 @@ def test_notifications_whose_delivery_was_lost_are_delivered_by_the_watchdog(
     assert Notification.objects.filter(sent_at__isnull=True).count() == 0
     assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.com", "manager@example.com"]
     assert daily_watchdog()["redelivered"] == 0
+
+
+def test_a_recompute_whose_task_was_lost_is_enqueued_again_by_the_watchdog(
+    red_today, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """The observation is stored and its recompute asked for in one transaction; the task is lost
+    (a crash right after the commit, a Redis broker killed with the task prefetched)."""
+    from django_q.models import OrmQ
+
+    from scoring.models import RecomputeRequest
+    from scoring.tasks import daily_watchdog, recompute_enqueue
+
+    settings.DAILY_CHUNK_LEASE_SECONDS = 60
+    with monkeypatch.context() as m:
+        m.setattr("django_q.conf.Conf.SYNC", False)
+        with django_capture_on_commit_callbacks(execute=True):
+            recompute_enqueue([red_today.account.pk])
+    OrmQ.objects.all().delete()  # the broker lost it
+    request = RecomputeRequest.objects.get(done_at__isnull=True)
+    assert request.account_ids == [red_today.account.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert daily_watchdog()["recomputes"] == 0  # within its lease: maybe just queued
+    RecomputeRequest.objects.update(enqueued_at=timezone.now() - dt.timedelta(seconds=61))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert daily_watchdog()["recomputes"] == 1
+
+    request.refresh_from_db()
+    assert request.done_at is not None and request.enqueues == 2
+    assert _effects(red_today) == EXPECTED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert daily_watchdog()["recomputes"] == 0
