@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0008_outbox_daily_ledger'),
+        ('scoring', '0011_missing_policy_decay'),
     ]
 
     operations = [
