@@ -205,13 +205,16 @@ def last_entries(account_ids: Sequence[int], before: dt.date) -> dict[int, dict]
     return {r["account_id"]: r for r in found if r["account_id"] in wanted}
 
 
-def snapshot_components(pairs: Iterable[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], dict]:
-    """Components of the snapshots of these (account, date) pairs (a baseline entry's day)."""
+def snapshot_components(pairs: Iterable[tuple[int, dt.date]], keys: Mapping[int, str] | None = None
+                        ) -> dict[tuple[int, dt.date], dict]:
+    """Components of the snapshots of these (account, date) pairs (a baseline entry's day); compact rows
+    name their signals by id, ``keys`` names them (scoring.snapshot_pack)."""
     pairs = set(pairs)
     if not pairs:
         return {}
     rows = ScoreSnapshot.objects.filter(account_id__in={a for a, _ in pairs}, date__in={d for _, d in pairs})
-    return {(a, d): c for a, d, c in rows.values_list("account_id", "date", "components") if (a, d) in pairs}
+    return {(a, d): expand(p, c, keys or {})
+            for a, d, c, p in rows.values_list("account_id", "date", "components", "packed") if (a, d) in pairs}
 
 
 def overrides_for(account_ids: Sequence[int], since: dt.datetime) -> dict[int, list[OverrideSpec]]:

@@ -214,8 +214,9 @@ def _logged_changes(data: _Loaded, ids: list[int], results: dict[int, AccountRes
     maybe = [aid for aid in ids if todays[aid] or results[aid].model_version_id != data.current[aid]["model_version_id"]
              or _qualifies_entry(data.last.get(aid), results[aid])]
     stored = selectors.score_components(maybe) if maybe else {}
+    keys = {pk: key for r in results.values() for key, pk in r.signal_ids.items()}  # compact snapshots
     from_days = selectors.snapshot_components(
-        (aid, data.last[aid]["date"]) for aid in maybe if aid in data.last)
+        ((aid, data.last[aid]["date"]) for aid in maybe if aid in data.last), keys)
     out = []
     for aid in maybe:
         r = results[aid]
