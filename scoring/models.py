@@ -67,6 +67,7 @@ class SignalDefinition(models.Model):
         EXCLUDE = "exclude", "Exclude and renormalise"
         ZERO = "zero", "Score 0"
         NEUTRAL = "neutral", "Score neutral (50)"
+        DECAY = "decay", "Decay toward the bad value (silence counts)"
 
     key = models.SlugField(max_length=64, unique=True, help_text="Stable identifier used by the API and CSV import.")
     label = models.CharField(max_length=120)

@@ -70,3 +70,20 @@ def test_ticket_resolution_escalations_and_csat_trend_over_90_days():
     # A second refresh the same day updates in place.
     derived_refresh(account_ids=[account.pk], now=now + dt.timedelta(minutes=5), relationship=False)
     assert Observation.objects.filter(account=account, source="derived").count() == 3
+
+
+def test_executive_sponsor_last_touch_counts_days_since_the_latest_touch_of_a_sponsor_in_role():
+    derived_signals_create()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    met, left, untouched = (AccountFactory(name=n) for n in ("met", "sponsor left", "never touched"))
+    Contact.objects.create(account=met, name="Sam", role="executive_sponsor", last_touch_at=today - dt.timedelta(days=40))
+    Contact.objects.create(account=met, name="Sue", role="executive_sponsor", last_touch_at=today - dt.timedelta(days=9))
+    Contact.objects.create(account=met, name="Uma", role="user", last_touch_at=today)  # not a sponsor
+    Contact.objects.create(account=left, name="Tom", role="executive_sponsor", last_touch_at=today - dt.timedelta(days=5),
+                           left_at=today - dt.timedelta(days=1))
+    Contact.objects.create(account=untouched, name="Val", role="executive_sponsor")
+    derived_refresh(account_ids=[met.pk, left.pk, untouched.pk], now=now)
+    assert _values(met)["exec_sponsor_touch_days"] == 9.0
+    assert "exec_sponsor_touch_days" not in _values(left)       # a sponsor who left touches nobody
+    assert "exec_sponsor_touch_days" not in _values(untouched)  # no touch on record: excluded, not zero
