@@ -19,6 +19,8 @@ so the signal is excluded for it — never a zero for a CRM that has no contacts
 - ``exec_sponsor_touch_days`` (relationship): days since an executive sponsor in role was last
   touched (``Contact.last_touch_at``, the CRM's last activity; 002/003: "when did the executive
   sponsor last engage?"); no value without a sponsor touch on record.
+- ``ticket_first_response_hours`` (support): mean hours from opening to the team's first reply
+  (``Ticket.first_response_at``) over the tickets opened in the last 90 days that have one.
 - ``ticket_resolution_days`` (support): mean days from opening to solving over the tickets
   solved in the last 90 days.
 - ``escalations_90d`` (support): tickets escalated among those opened in the last 90 days.
@@ -49,6 +51,8 @@ DERIVED_SIGNALS = [
      "Contacts in role today (multi-threading)."),
     ("exec_sponsor_touch_days", "Executive sponsor last touch", "relationship", "lower", 120, 14, "latest", 30, None,
      "exclude", "days", "Days since an executive sponsor in role was last met or replied."),
+    ("ticket_first_response_hours", "Ticket first response", "support", "lower", 48, 2, "latest", 30, None, "exclude",
+     "hours", "Mean hours from opening to the first reply, tickets opened in the last 90 days."),
     ("ticket_resolution_days", "Ticket resolution time", "support", "lower", 14, 1, "latest", 30, None, "exclude", "days",
      "Mean days from opening to solving, tickets solved in the last 90 days."),
     ("escalations_90d", "Escalations (90 days)", "support", "lower", 3, 0, "latest", 30, None, "exclude", "tickets",
@@ -59,7 +63,8 @@ DERIVED_SIGNALS = [
 # The standard model's derived block: weights inside their categories, beside the engine's own
 # signals (relationship: NPS 100; support: open tickets 50, oldest ticket 50).
 DERIVED_SIGNAL_WEIGHTS = {
-    "champion_coverage": 100, "engaged_contacts": 50, "exec_sponsor_touch_days": 50, "ticket_resolution_days": 30, "escalations_90d": 30,
+    "champion_coverage": 100, "engaged_contacts": 50, "exec_sponsor_touch_days": 50, "ticket_first_response_hours": 30,
+    "ticket_resolution_days": 30, "escalations_90d": 30,
     "csat_trend": 20,
 }
 
@@ -110,6 +115,8 @@ def support_values(account_ids: Sequence[int], now: dt.datetime) -> dict[int, di
         .values("account_id")
         .annotate(
             resolution=Avg(F("solved_at") - F("opened_at"), filter=Q(solved_at__gte=recent, solved_at__lte=now)),
+            first_response=Avg(F("first_response_at") - F("opened_at"),
+                               filter=Q(opened_at__gte=recent, first_response_at__isnull=False, first_response_at__lte=now)),
             escalations=Count("pk", filter=Q(escalated=True, opened_at__gte=recent)),
             opened=Count("pk", filter=Q(opened_at__gte=recent)),
             csat_now=Avg("csat", filter=Q(csat__isnull=False, updated_at__gte=recent)),
@@ -121,6 +128,8 @@ def support_values(account_ids: Sequence[int], now: dt.datetime) -> dict[int, di
         values: dict[str, float] = {}
         if row["resolution"] is not None:
             values["ticket_resolution_days"] = round(row["resolution"].total_seconds() / 86400, 2)
+        if row["first_response"] is not None:
+            values["ticket_first_response_hours"] = round(row["first_response"].total_seconds() / 3600, 2)
         if row["opened"]:
             values["escalations_90d"] = float(row["escalations"])
         if row["csat_now"] is not None and row["csat_before"] is not None:
