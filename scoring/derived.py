@@ -16,6 +16,11 @@ so the signal is excluded for it — never a zero for a CRM that has no contacts
   1" opens the champion playbook (``playbooks.rules``, signal conditions).
 - ``engaged_contacts`` (relationship): contacts in role today (multi-threading: one is
   fragile, five is healthy).
+- ``exec_sponsor_touch_days`` (relationship): days since an executive sponsor in role was last
+  touched (``Contact.last_touch_at``, the CRM's last activity; 002/003: "when did the executive
+  sponsor last engage?"); no value without a sponsor touch on record.
+- ``ticket_first_response_hours`` (support): mean hours from opening to the team's first reply
+  (``Ticket.first_response_at``) over the tickets opened in the last 90 days that have one.
 - ``ticket_resolution_days`` (support): mean days from opening to solving over the tickets
   solved in the last 90 days.
 - ``escalations_90d`` (support): tickets escalated among those opened in the last 90 days.
@@ -44,6 +49,10 @@ DERIVED_SIGNALS = [
      "1 while a champion is in role; 0 once one left with no successor within 14 days."),
     ("engaged_contacts", "Engaged contacts", "relationship", "higher", 1, 5, "latest", 30, None, "exclude", "contacts",
      "Contacts in role today (multi-threading)."),
+    ("exec_sponsor_touch_days", "Executive sponsor last touch", "relationship", "lower", 120, 14, "latest", 30, None,
+     "exclude", "days", "Days since an executive sponsor in role was last met or replied."),
+    ("ticket_first_response_hours", "Ticket first response", "support", "lower", 48, 2, "latest", 30, None, "exclude",
+     "hours", "Mean hours from opening to the first reply, tickets opened in the last 90 days."),
     ("ticket_resolution_days", "Ticket resolution time", "support", "lower", 14, 1, "latest", 30, None, "exclude", "days",
      "Mean days from opening to solving, tickets solved in the last 90 days."),
     ("escalations_90d", "Escalations (90 days)", "support", "lower", 3, 0, "latest", 30, None, "exclude", "tickets",
@@ -54,7 +63,8 @@ DERIVED_SIGNALS = [
 # The standard model's derived block: weights inside their categories, beside the engine's own
 # signals (relationship: NPS 100; support: open tickets 50, oldest ticket 50).
 DERIVED_SIGNAL_WEIGHTS = {
-    "champion_coverage": 100, "engaged_contacts": 50, "ticket_resolution_days": 30, "escalations_90d": 30,
+    "champion_coverage": 100, "engaged_contacts": 50, "exec_sponsor_touch_days": 50, "ticket_first_response_hours": 30,
+    "ticket_resolution_days": 30, "escalations_90d": 30,
     "csat_trend": 20,
 }
 
@@ -69,15 +79,22 @@ def derived_signals_create() -> dict[str, SignalDefinition]:
 
 
 def relationship_values(account_ids: Sequence[int], today: dt.date) -> dict[int, dict[str, float]]:
-    """champion_coverage and engaged_contacts per account (one query over contacts)."""
-    rows = Contact.objects.filter(account_id__in=list(account_ids)).values_list("account_id", "role", "in_role_since", "left_at")
+    """champion_coverage, engaged_contacts and exec_sponsor_touch_days per account (one query over contacts)."""
+    rows = Contact.objects.filter(account_id__in=list(account_ids)).values_list(
+        "account_id", "role", "in_role_since", "left_at", "last_touch_at"
+    )
     contacts: dict[int, list[tuple[str, dt.date | None, dt.date | None]]] = {}
-    for account_id, role, since, left in rows:
+    touches: dict[int, list[dt.date]] = {}
+    for account_id, role, since, left, touch in rows:
         contacts.setdefault(account_id, []).append((role, since, left))
+        if role == Contact.Role.EXECUTIVE_SPONSOR and touch is not None and touch <= today and (left is None or left > today):
+            touches.setdefault(account_id, []).append(touch)
     out: dict[int, dict[str, float]] = {}
     for account_id, people in contacts.items():
         in_role = [p for p in people if p[2] is None or p[2] > today]
         values = {"engaged_contacts": float(len(in_role))}
+        if account_id in touches:
+            values["exec_sponsor_touch_days"] = float((today - max(touches[account_id])).days)
         champions = [p for p in people if p[0] == Contact.Role.CHAMPION]
         if any(p in in_role for p in champions):
             values["champion_coverage"] = 1.0
@@ -98,6 +115,8 @@ def support_values(account_ids: Sequence[int], now: dt.datetime) -> dict[int, di
         .values("account_id")
         .annotate(
             resolution=Avg(F("solved_at") - F("opened_at"), filter=Q(solved_at__gte=recent, solved_at__lte=now)),
+            first_response=Avg(F("first_response_at") - F("opened_at"),
+                               filter=Q(opened_at__gte=recent, first_response_at__isnull=False, first_response_at__lte=now)),
             escalations=Count("pk", filter=Q(escalated=True, opened_at__gte=recent)),
             opened=Count("pk", filter=Q(opened_at__gte=recent)),
             csat_now=Avg("csat", filter=Q(csat__isnull=False, updated_at__gte=recent)),
@@ -109,6 +128,8 @@ def support_values(account_ids: Sequence[int], now: dt.datetime) -> dict[int, di
         values: dict[str, float] = {}
         if row["resolution"] is not None:
             values["ticket_resolution_days"] = round(row["resolution"].total_seconds() / 86400, 2)
+        if row["first_response"] is not None:
+            values["ticket_first_response_hours"] = round(row["first_response"].total_seconds() / 3600, 2)
         if row["opened"]:
             values["escalations_90d"] = float(row["escalations"])
         if row["csat_now"] is not None and row["csat_before"] is not None:
