@@ -20,13 +20,13 @@ from scoring.models import (
 
 # key, label, category, direction, bad, good, aggregation, window, half-life, missing policy, unit, description
 STANDARD_SIGNALS = [
-    ("active_user_rate", "Active-user rate", "usage", "higher", 10, 70, "mean", 30, 14, "exclude", "%",
-     "Share of licensed users active in the period (DAU/MAU style)."),
-    ("weekly_logins", "Logins per week", "usage", "higher", 1, 25, "mean", 28, 14, "zero", "logins",
-     "Logins per week across the account; silence counts as zero."),
-    ("core_feature_adoption", "Core-feature adoption", "engagement", "higher", 10, 80, "latest", 30, None, "exclude", "%",
-     "Share of the core features the account uses."),
-    ("open_tickets", "Open support tickets", "support", "lower", 8, 0, "latest", 14, None, "neutral", "tickets",
+    ("active_user_rate", "Active-user rate", "usage", "higher", 10, 70, "mean", 30, 14, "decay", "%",
+     "Share of licensed users active in the period (DAU/MAU style); silence decays toward 10 %."),
+    ("weekly_logins", "Logins per week", "usage", "higher", 0, 3, "mean", 28, 14, "decay", "logins",
+     "Logins per week across the account (healthy: at least 3); silence decays toward zero."),
+    ("core_feature_adoption", "Core-feature adoption", "engagement", "higher", 10, 50, "latest", 30, None, "exclude", "%",
+     "Share of the core features the account uses (2 of 5, 40 %, is healthy)."),
+    ("open_tickets", "Open support tickets", "support", "lower", 5, 0, "latest", 14, None, "neutral", "tickets",
      "Tickets open or pending right now."),
     ("ticket_age_days", "Age of oldest open ticket", "support", "lower", 21, 1, "latest", 14, None, "neutral", "days",
      "Days since the oldest open ticket was opened."),
@@ -37,6 +37,13 @@ STANDARD_SIGNALS = [
     ("payment_health", "Payment health", "commercial", "higher", 0, 100, "latest", 60, None, "neutral", "%",
      "Invoices paid on time, as a share."),
 ]
+
+# Bounds follow the guides' healthy profile (000: "logs in at least three times per week, has
+# adopted two or more core features, submits fewer than two support tickets per month"): that
+# profile scores green on the standard weights, its at-risk mirror (a login every other week, one
+# core feature, four tickets open two weeks) red — tests/scoring/test_guides_examples.py.
+# Usage signals decay on silence (missing policy "decay"): data that stops arriving lowers the
+# score instead of dropping out of it.
 
 # Plausible range of one observation (min, max): outside it, ingest refuses the value.
 STANDARD_RANGES = {
@@ -83,6 +90,13 @@ def standard_signals_create() -> dict[str, SignalDefinition]:
     return signals
 
 
+def standard_model_signals() -> dict[str, SignalDefinition]:
+    """The standard signals and the derived relationship and support signals (scoring.derived), by key."""
+    from scoring.derived import derived_signals_create
+
+    return {**standard_signals_create(), **derived_signals_create()}
+
+
 def model_version_create(
     *,
     segment: Segment,
@@ -105,8 +119,11 @@ def model_version_create(
         CategoryWeight(version=version, category=c, weight=w)
         for c, w in (category_weights or STANDARD_CATEGORY_WEIGHTS).items()
     )
+    if signal_weights is None:  # the standard weights, with the derived block for the derived signals given
+        from scoring.derived import DERIVED_SIGNAL_WEIGHTS
+
+        signal_weights = {**STANDARD_SIGNAL_WEIGHTS, **{k: w for k, w in DERIVED_SIGNAL_WEIGHTS.items() if k in signals}}
     SignalWeight.objects.bulk_create(
-        SignalWeight(version=version, signal=signals[k], weight=w)
-        for k, w in (signal_weights or STANDARD_SIGNAL_WEIGHTS).items()
+        SignalWeight(version=version, signal=signals[k], weight=w) for k, w in signal_weights.items()
     )
     return version

@@ -122,6 +122,10 @@ def _expected(rows: dict[str, dict[dt.date, str]], book) -> dict:
 @pytest.mark.django_db
 def test_a_past_book_replays_through_the_documented_commands(tmp_path, scoring_setup, alice, team):
     Segment.objects.create(name="SMB", slug="smb")
+    # The book's logins run 1–30 a week: score them on that wide scale (the standard one saturates at 3).
+    logins = scoring_setup.signals["weekly_logins"]
+    logins.bad_value, logins.good_value = 1, 25
+    logins.save()
     red = Playbook.objects.create(name="Red", trigger_kind="enter_tier", tier="red", severity="high")
     PlaybookStep.objects.create(playbook=red, order=1, title="Call", due_offset_hours=24)
     book = _book()
