@@ -19,6 +19,9 @@ so the signal is excluded for it — never a zero for a CRM that has no contacts
 - ``exec_sponsor_touch_days`` (relationship): days since an executive sponsor in role was last
   touched (``Contact.last_touch_at``, the CRM's last activity; 002/003: "when did the executive
   sponsor last engage?"); no value without a sponsor touch on record.
+- ``csm_sentiment`` (relationship): the CSM's quick 1–5 on the account page (``sentiment_record``:
+  an observation of source ``csm``, one per CSM and day, audited); its latest value over 90 days
+  (the guides' structured qualitative signal, 004), shown trended on the account page.
 - ``ticket_first_response_hours`` (support): mean hours from opening to the team's first reply
   (``Ticket.first_response_at``) over the tickets opened in the last 90 days that have one.
 - ``ticket_resolution_days`` (support): mean days from opening to solving over the tickets
@@ -51,6 +54,8 @@ DERIVED_SIGNALS = [
      "Contacts in role today (multi-threading)."),
     ("exec_sponsor_touch_days", "Executive sponsor last touch", "relationship", "lower", 120, 14, "latest", 30, None,
      "exclude", "days", "Days since an executive sponsor in role was last met or replied."),
+    ("csm_sentiment", "CSM sentiment", "relationship", "higher", 1, 5, "latest", 90, None, "exclude", "of 5",
+     "The CSM's 1–5 on the account page (1: about to leave, 5: advocate); latest of the last 90 days."),
     ("ticket_first_response_hours", "Ticket first response", "support", "lower", 48, 2, "latest", 30, None, "exclude",
      "hours", "Mean hours from opening to the first reply, tickets opened in the last 90 days."),
     ("ticket_resolution_days", "Ticket resolution time", "support", "lower", 14, 1, "latest", 30, None, "exclude", "days",
@@ -63,7 +68,8 @@ DERIVED_SIGNALS = [
 # The standard model's derived block: weights inside their categories, beside the engine's own
 # signals (relationship: NPS 100; support: open tickets 50, oldest ticket 50).
 DERIVED_SIGNAL_WEIGHTS = {
-    "champion_coverage": 100, "engaged_contacts": 50, "exec_sponsor_touch_days": 50, "ticket_first_response_hours": 30,
+    "champion_coverage": 100, "engaged_contacts": 50, "exec_sponsor_touch_days": 50, "csm_sentiment": 50,
+    "ticket_first_response_hours": 30,
     "ticket_resolution_days": 30, "escalations_90d": 30,
     "csat_trend": 20,
 }
@@ -164,3 +170,51 @@ def derived_refresh(*, account_ids: Sequence[int], now: dt.datetime, relationshi
         for account_id, by_key in support_values(account_ids, now).items():
             values.setdefault(account_id, {}).update(by_key)
     return _write(values, now)
+
+
+SENTIMENT_SOURCE = "csm"
+SENTIMENT_WORDS = {1: "About to leave", 2: "Unhappy", 3: "Neutral", 4: "Happy", 5: "Advocate"}
+
+
+def sentiment_record(*, account, actor, value: int, now: dt.datetime) -> Observation:
+    """The CSM's 1–5 for this account today: one observation per CSM and day (a second rating the
+    same day replaces the first), audited (before/after). The caller recomputes the score."""
+    from django.core.exceptions import ValidationError
+
+    from scoring.audit import audit_record, snapshot
+
+    if value not in SENTIMENT_WORDS:
+        raise ValidationError({"value": "Sentiment is a whole number from 1 to 5."})
+    signal = SignalDefinition.objects.filter(key="csm_sentiment", active=True).first()
+    if signal is None:
+        raise ValidationError("The CSM sentiment signal is not set up (derived_signals_create).")
+    key = f"{SENTIMENT_SOURCE}|{account.pk}|{actor.pk}|{timezone.localdate(now).isoformat()}"
+    held = Observation.objects.filter(idempotency_key=key).first()
+    before = snapshot(held) if held else None
+    obs, _ = Observation.objects.update_or_create(
+        idempotency_key=key,
+        defaults=dict(account=account, signal=signal, value=float(value), observed_at=now, source=SENTIMENT_SOURCE),
+    )
+    audit_record(actor=actor, action="update" if held else "create", obj=obs, before=before, after=snapshot(obs))
+    return obs
+
+
+def sentiment_trend(account, limit: int = 8) -> list[dict]:
+    """The account's latest CSM ratings, newest first, with who rated and the word for the value."""
+    rows = (
+        Observation.objects.filter(account=account, signal__key="csm_sentiment", source=SENTIMENT_SOURCE)
+        .order_by("-observed_at")
+        .values_list("observed_at", "value", "idempotency_key")[:limit]
+    )
+    from django.contrib.auth import get_user_model
+
+    users = {}
+    ids = {int(k.split("|")[2]) for _, _, k in rows if k.count("|") == 3}
+    for user in get_user_model().objects.filter(pk__in=ids):
+        users[user.pk] = user.get_full_name() or user.get_username()
+    out = []
+    for at, value, key in rows:
+        parts = key.split("|")
+        out.append({"at": at, "value": int(value), "word": SENTIMENT_WORDS.get(int(value), ""),
+                    "by": users.get(int(parts[2])) if len(parts) == 4 else ""})
+    return out

@@ -63,13 +63,13 @@ def test_derived_relationship_signals_move_the_standard_score(standard):
         for pk in got
     }
     assert relationship[covered.pk] == {"nps": 100.0, "champion_coverage": 100.0, "engaged_contacts": 100.0,
-                                        "exec_sponsor_touch_days": 100.0}
+                                        "exec_sponsor_touch_days": 100.0, "csm_sentiment": None}
     # 1 contact in role (bad 1 → good 5): 0; 200 days (bad 120): 0; champion gone: 0
     assert relationship[gone.pk] == {"nps": 100.0, "champion_coverage": 0.0, "engaged_contacts": 0.0,
-                                     "exec_sponsor_touch_days": 0.0}
+                                     "exec_sponsor_touch_days": 0.0, "csm_sentiment": None}
     # no contacts: the derived relationship signals are excluded, NPS carries the category
     assert relationship[no_contacts.pk] == {"nps": 100.0, "champion_coverage": None, "engaged_contacts": None,
-                                            "exec_sponsor_touch_days": None}
+                                            "exec_sponsor_touch_days": None, "csm_sentiment": None}
     assert got[covered.pk].score == got[no_contacts.pk].score
     # relationship (15 of the 80 with data: engagement has none) falls from 100 to NPS's share, 100 of
     # 300 signal weight: 15/80 · 100 · (1 − 100/300) = 12.5 points
