@@ -14,8 +14,8 @@ FIELDS = ("date", "from_score", "to_score", "from_tier", "to_tier", "tier_change
 
 
 def test_it_words_a_first_score_without_deltas():
-    assert describe_change(before=None, after={"signals": []}, from_score=None, to_score=41.6, to_tier="red") == (
-        [], "First score: 42 (red)"
+    assert describe_change(before=None, after={"signals": []}, from_score=None, to_score=41.6, to_tier="red") == (  # shown rounded down, like the app
+        [], "First score: 41 (red)"
     )
 
 
