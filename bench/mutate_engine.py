@@ -81,7 +81,7 @@ def _run_suite(timeout: int) -> tuple[bool, float, str]:
     except subprocess.TimeoutExpired:
         return True, time.monotonic() - started, "timeout"  # a mutant that makes the suite hang is caught too
     first = next((line.split(" ", 1)[1].split(" - ")[0] for line in proc.stdout.splitlines()
-                  if line.startswith(("FAILED ", "ERROR "))), "")
+                  if line.startswith(("FAILED tests/", "ERROR tests/"))), "")
     return proc.returncode != 0, time.monotonic() - started, first
 
 
