@@ -38,6 +38,7 @@ demo: $(VENV)/.installed
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py qcluster & \
+	  $(PY) manage.py schedule_clock & \
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
 	  wait
 

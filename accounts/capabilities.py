@@ -57,6 +57,7 @@ class Cap(StrEnum):
     EDIT_INTEGRATIONS = "integrations.edit"  # helpdesk integrations and their secrets, badge links (admin)
     VIEW_SCHEDULES = "schedules.view"  # django-q schedules, tasks, failures: read only
     EDIT_SCHEDULES = "schedules.edit"  # a schedule names a function the workers run: superusers only
+    SIGNED_DELIVERY = "webhook.signed"  # a helpdesk's webhook or sidebar app, proven by the integration's own secret
 
 
 _PEOPLE = frozenset({Caller.CSM, Caller.MANAGER, Caller.SUPPORT, Caller.OPS, Caller.SUPERUSER})
@@ -89,6 +90,8 @@ TABLE: dict[Cap, frozenset[Caller]] = {
     Cap.EDIT_INTEGRATIONS: _OPS,
     Cap.VIEW_SCHEDULES: _OPS,
     Cap.EDIT_SCHEDULES: frozenset({Caller.SUPERUSER}),
+    # No caller kind grants it: integrations.services checks the integration's signature or secret.
+    Cap.SIGNED_DELIVERY: frozenset(),
 }
 
 
@@ -138,22 +141,44 @@ def capability_check(user, cap: Cap, message: str = "") -> None:
         raise PermissionDenied(message or MESSAGES.get(cap) or f"You lack the '{cap.value}' permission.")
 
 
-def requires(cap: Cap, message: str = "") -> Callable:
+def checked_inside(cap: Cap) -> Callable:
+    """For a view that checks the capability itself (it answers 401/403 rather than redirecting to
+    the login page: metrics, the badge, helpdesk webhooks): records it for the URL walker."""
+
+    def decorator(view):
+        view.capability = cap
+        return view
+
+    return decorator
+
+
+def requires(cap: Cap, message: str = "", *, post: Cap | None = None) -> Callable:
     """A view decorator: sign-in first (redirect to the login page), then the capability (403).
 
-    The capability is kept on the view (``view.capability``) so the URL walker can read it.
+    ``post`` is the capability a POST needs when it differs (a page anyone reads, a form only some
+    may send). Both are kept on the view (``view.capability``, ``view.post_capability``) so the
+    URL walker can read them.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if cap != Cap.PUBLIC:
+            needed = post if post is not None and request.method == "POST" else cap
+            if needed != Cap.PUBLIC:
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
-                capability_check(request.user, cap, message)
+                capability_check(request.user, needed, message)
             return view(request, *args, **kwargs)
 
         wrapper.capability = cap
+        wrapper.post_capability = post or cap
         return wrapper
 
     return decorator
+
+
+def view_capability(view, method: str = "GET") -> Cap | None:
+    """The capability a view function (or a DRF view's class) declares for a method, if any."""
+    if method == "POST" and getattr(view, "post_capability", None) is not None:
+        return view.post_capability
+    return getattr(view, "capability", None)

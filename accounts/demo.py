@@ -234,8 +234,8 @@ def signal_values(rng: random.Random, acct: SimAccount, day: int) -> dict[str, f
     silent = acct.archetype == "collapse" and acct.champion_change_day is not None and day > acct.champion_change_day + 3
     # A collapsed account stops logging in: no login observation at all (silence), which the
     # "no login in 14 days" rule reads.
-    values["weekly_logins"] = None if silent else round(max(0.0, 26 * h + rng.gauss(0, 2)), 1)
-    values["core_feature_adoption"] = round(_clamp(8 + 75 * h + rng.gauss(0, 2), 0, 100), 1) if day % 7 == 0 else None
+    values["weekly_logins"] = None if silent else round(max(0.0, 3.6 * h + rng.gauss(0, 0.3)), 1)
+    values["core_feature_adoption"] = round(_clamp(8 + 48 * h + rng.gauss(0, 2), 0, 100), 1) if day % 7 == 0 else None
     # Tickets persist: each day some open ones are solved (healthier accounts get
     # answers faster) and new ones arrive (unhealthier accounts file more).
     resolve_p = 0.3 + 0.35 * h

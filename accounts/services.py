@@ -138,7 +138,7 @@ def _domains_set(account: Account, domains: list[str]) -> None:
         raise AccountInputError({"domains": "already used by another account: " + ", ".join(taken)})
 
 
-def _contact_emails_of_other_accounts(*, account: Account, contacts: list[dict[str, Any]]) -> list[str]:
+def contact_emails_of_other_accounts(*, account: Account, contacts: list[dict[str, Any]]) -> list[str]:
     """Emails on a domain another account owns, or already another account's contact: such a contact
     would pull that account's tickets and badges to this one (a contact's email wins when tickets
     are matched, #12)."""
@@ -170,7 +170,7 @@ def contacts_upsert(*, account: Account, contacts: list[dict[str, Any]], replace
     contact twice or fail on the unique email: the second sees what the first wrote.
     """
     Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).first()
-    other = _contact_emails_of_other_accounts(account=account, contacts=contacts)
+    other = contact_emails_of_other_accounts(account=account, contacts=contacts)
     if other:
         raise AccountInputError(
             {"contacts": "these emails belong to another account (its domain or its contact): " + ", ".join(other)}

@@ -114,7 +114,7 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(targets[view.page])
 
 
-@requires(Cap.VIEW_ACCOUNTS)
+@requires(Cap.VIEW_ACCOUNTS, post=Cap.ACT_ON_ACCOUNTS)
 def timeline(request: HttpRequest, external_id: str) -> HttpResponse:
     """The account's story in one stream, and a note form for those who may act on it."""
     account = get_account_for_user(request.user, external_id)

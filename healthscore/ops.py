@@ -110,7 +110,7 @@ def readiness(*, now: dt.datetime) -> list[Check]:
 class HealthscoreCollector:
     """A prometheus-client collector that reads the shared stores at scrape time."""
 
-    RECOMPUTE_FUNCS = ("scoring.tasks.recompute_accounts", "scoring.tasks.recompute_range")
+    RECOMPUTE_FUNCS = ("scoring.tasks.recompute_accounts", "scoring.tasks.recompute_range", "scoring.tasks.daily_chunk")
 
     def collect(self) -> Iterator:
         from django_q.models import Failure, Success
@@ -144,11 +144,31 @@ class HealthscoreCollector:
         failed = Notification.objects.filter(sent_at__isnull=True).exclude(error="").count()
         yield _gauge(GaugeMetricFamily, "healthscore_notification_failures", "Notifications not sent, with an error.",
                      failed)
+        yield from _loop_metrics(GaugeMetricFamily, now)
         yield from _ingest_metrics()
 
 
 def _gauge(family, name: str, doc: str, value) -> object:
     return family(name, doc, value=float(value))
+
+
+def _loop_metrics(family, now: dt.datetime) -> Iterator:
+    """The durable loop's backlog: what the watchdog still has to finish (scoring.daily, scoring.effects)."""
+    from scoring.daily import WATCH_DAYS
+    from scoring.effects import MAX_ATTEMPTS
+    from scoring.models import DailyChunk, RecomputeRequest, ScoreOutbox
+
+    unacted = ScoreOutbox.objects.filter(acted_at__isnull=True)
+    yield _gauge(family, "healthscore_outbox_pending", "Score writes not yet acted on (triggers, tasks, alerts).",
+                 unacted.filter(attempts__lt=MAX_ATTEMPTS).count())
+    yield _gauge(family, "healthscore_outbox_failed", "Score writes given up on after repeated failures.",
+                 unacted.filter(attempts__gte=MAX_ATTEMPTS).count())
+    yield _gauge(family, "healthscore_recompute_requests_pending", "Recomputes asked for and not yet done.",
+                 RecomputeRequest.objects.filter(done_at__isnull=True).count())
+    yield _gauge(family, "healthscore_daily_chunks_unfinished", "Chunks of unfinished daily runs not yet done.",
+                 DailyChunk.objects.filter(run__finished_at__isnull=True,
+                                           run__created_at__gte=now - dt.timedelta(days=WATCH_DAYS))
+                 .exclude(status__in=(DailyChunk.Status.DONE, DailyChunk.Status.FAILED)).count())
 
 
 def _ingest_metrics() -> Iterator:

@@ -253,6 +253,13 @@ if Q_SYNC:
 # when the tier does not change.
 SCORE_CHANGE_MIN_POINTS = env_int("SCORE_CHANGE_MIN_POINTS", 5, minimum=1, maximum=100)
 RECOMPUTE_CHUNK_SIZE = env_int("RECOMPUTE_CHUNK_SIZE", 2000, minimum=10)
+# The daily run: accounts per chunk (small, so every worker takes a share), and how long a chunk
+# may run (or a run stand still) before the watchdog re-enqueues it. Keep the lease above the
+# longest chunk; Q_CLUSTER's timeout (300 s) kills a chunk long before the default lease.
+DAILY_CHUNK_SIZE = env_int("DAILY_CHUNK_SIZE", 500, minimum=1)
+DAILY_CHUNK_LEASE_SECONDS = env_int("DAILY_CHUNK_LEASE_SECONDS", 360, minimum=1)
+# manage.py schedule_clock looks at the schedules this often (a qcluster alone: every 30 s).
+SCHEDULE_CLOCK_SECONDS = env_int("SCHEDULE_CLOCK_SECONDS", 1, minimum=1)
 
 # --- API -----------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -281,6 +288,8 @@ SPECTACULAR_SETTINGS = {
 }
 # The largest request body (API JSON and form posts) in bytes: a 5,000-item batch is about 1 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
+# The admin's CSV upload (a background job, support/import_jobs.py): the largest file accepted, in bytes.
+CSV_UPLOAD_MAX_BYTES = env_int("CSV_UPLOAD_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
 BADGE_SIGNING_MAX_AGE = env_int("BADGE_SIGNING_MAX_AGE", 3600, minimum=60)
 # Helpdesk webhooks: how far a signed timestamp (Zendesk) may be from our clock, in seconds.
 INTEGRATIONS_SIGNATURE_WINDOW = env_int("INTEGRATIONS_SIGNATURE_WINDOW", 300, minimum=30)

@@ -2,17 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.capabilities import Cap, requires
 from healthscore import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
+    path("healthz", requires(Cap.PUBLIC)(views.healthz), name="healthz"),
+    path("readyz", requires(Cap.PUBLIC)(views.readyz), name="readyz"),
     path("metrics", views.metrics, name="metrics"),
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin's, files).
-    path("favicon.ico", views.favicon, name="favicon"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("favicon.ico", requires(Cap.PUBLIC)(views.favicon), name="favicon"),
+    path("login/", requires(Cap.PUBLIC)(auth_views.LoginView.as_view()), name="login"),
+    path("logout/", requires(Cap.PUBLIC)(auth_views.LogoutView.as_view()), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("support.api_urls")),
     path("", include("playbooks.urls")),

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from accounts.capabilities import Cap, can, requires
+from accounts.capabilities import Cap, can, checked_inside, requires
 from accounts.roles import Role, roles_of
 from accounts.selectors import filter_query
 from healthscore import ops
@@ -83,6 +83,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ready else 503)
 
 
+@checked_inside(Cap.METRICS)
 @require_GET
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:

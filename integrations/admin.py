@@ -5,12 +5,36 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
-from django.urls import reverse
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 
 from accounts.capabilities import Cap, can
+from accounts.models import Account
 from integrations.base import adapter_for, adapters
 from integrations.models import Integration, IntegrationEvent
+from support.badges import BADGE_LIFETIME_MAX, BADGE_LIFETIME_MIN, badge_signed_url
+
+LIFETIMES = [(3600, "1 hour"), (86400, "1 day"), (7 * 86400, "7 days"), (30 * 86400, "30 days"),
+             (365 * 86400, "365 days")]  # fmt: skip
+
+
+class BadgeLinkForm(forms.Form):
+    account = forms.CharField(max_length=100, help_text="The account's external id.")
+    lifetime = forms.TypedChoiceField(choices=LIFETIMES, coerce=int, initial=86400)
+    custom_seconds = forms.IntegerField(
+        required=False, min_value=BADGE_LIFETIME_MIN, max_value=BADGE_LIFETIME_MAX,
+        help_text="Or any lifetime in seconds (overrides the choice).",
+    )  # fmt: skip
+
+    def clean_account(self):
+        account = Account.objects.filter(external_id=self.cleaned_data["account"]).first()
+        if account is None:
+            raise forms.ValidationError("No account with this external id.")
+        return account
 
 
 class IntegrationForm(forms.ModelForm):
@@ -74,6 +98,25 @@ class IntegrationAdmin(_IntegrationsCapability, admin.ModelAdmin):
             fields += ["webhook_url", "secret_status", "sidebar_key_status", "setup", "created_at", "last_delivery_at"]
         return fields
 
+    def get_urls(self):
+        mint = self.admin_site.admin_view(self.badge_link_view)
+        return [path("badge-link/", mint, name="integrations_badge_link"), *super().get_urls()]
+
+    def badge_link_view(self, request):
+        """Mint a signed badge link for one account with a chosen lifetime (shown once, not stored)."""
+        if not can(request.user, Cap.EDIT_INTEGRATIONS):
+            raise PermissionDenied("Badge links are minted by CS ops.")
+        form = BadgeLinkForm(request.POST or None)
+        url = None
+        if request.method == "POST" and form.is_valid():
+            lifetime = form.cleaned_data["custom_seconds"] or form.cleaned_data["lifetime"]
+            url = badge_signed_url(external_id=form.cleaned_data["account"].external_id, lifetime=lifetime)
+        context = {**self.admin_site.each_context(request), "title": "Mint a badge link", "form": form, "url": url,
+                   "opts": self.model._meta}  # fmt: skip
+        response = render(request, "integrations/badge_link.html", context)
+        add_never_cache_headers(response)
+        return response
+
     @admin.display(boolean=True, description="secret")
     def has_secret(self, obj) -> bool:
         return bool(obj.secret)
@@ -111,10 +154,27 @@ class IntegrationAdmin(_IntegrationsCapability, admin.ModelAdmin):
         if form.cleaned_data.get("regenerate_sidebar_key") or not obj.sidebar_key_hash:
             shown.append(f"sidebar app key: {obj.sidebar_key_generate()}")
         super().save_model(request, obj, form, change)
-        if obj.vendor == Integration.Vendor.FRESHDESK:
+        if obj.vendor == Integration.Vendor.FRESHDESK and shown:
             shown.append(f"Basic auth username: {obj.basic_username}")
-        if shown:
-            messages.warning(request, "Copy these now, they will not be shown again — " + "; ".join(shown))
+        obj._shown = shown  # for response_add/response_change, in this request only
+
+    def _shown_once(self, request, obj):
+        """The new secrets in the page itself, never cached: not in the messages cookie or the session."""
+        context = {**self.admin_site.each_context(request), "title": "Copy these now", "opts": self.opts,
+                   "integration": obj, "shown": obj._shown, "webhook_url": self.webhook_url(obj)}  # fmt: skip
+        response = TemplateResponse(request, "integrations/secrets_shown.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_shown", None):
+            return self._shown_once(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_shown", None):
+            return self._shown_once(request, obj)
+        return super().response_change(request, obj)
 
 
 @admin.register(IntegrationEvent)

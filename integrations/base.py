@@ -78,8 +78,15 @@ class Adapter:
     # True when we generate the secret (the admin pastes it into the vendor); False when the vendor does.
     we_generate_secret: ClassVar[bool] = True
 
+    # The headers that carry the vendor's own proof: when one is sent it must verify, even if our token
+    # is sent too (a wrong signature beside a token is refused, not waved through).
+    proof_headers: ClassVar[tuple[str, ...]] = ()
+
     def authenticate(self, request: WebhookRequest, integration: Integration) -> bool:
         raise NotImplementedError
+
+    def sent_proof(self, request: WebhookRequest) -> bool:
+        return any(request.header(name) for name in self.proof_headers)
 
     def parse(self, payload: object, request: WebhookRequest) -> Delivery:
         raise NotImplementedError

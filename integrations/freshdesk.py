@@ -111,6 +111,9 @@ class FreshdeskAdapter(Adapter):
         "action tick \"Requires authentication\" and enter the username and this password."
     )
 
+    def sent_proof(self, request: WebhookRequest) -> bool:
+        return request.header("Authorization").lower().startswith("basic ")
+
     def authenticate(self, request: WebhookRequest, integration) -> bool:
         credentials = basic_credentials(request.header("Authorization"))
         if credentials is None or not integration.secret:

@@ -73,6 +73,7 @@ class HelpScoutAdapter(Adapter):
     vendor = "helpscout"
     label = "Help Scout"
     we_generate_secret = True
+    proof_headers = ("X-HelpScout-Signature",)
     secret_help = (
         "Healthscore makes the secret key (shown once after saving). In Help Scout: Manage › Apps › "
         "Webhooks, paste it into Secret Key."

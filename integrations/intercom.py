@@ -119,6 +119,7 @@ class IntercomAdapter(Adapter):
     vendor = Ticket.Source.INTERCOM
     label = "Intercom"
     we_generate_secret = False
+    proof_headers = ("X-Hub-Signature",)
     secret_help = (
         "Intercom signs with your app's client secret: Developer Hub › your app › Basic information › "
         "Client secret. Paste it here."

@@ -89,6 +89,8 @@ def delivery_receive(*, integration: Integration, request: WebhookRequest) -> De
     adapter = adapter_for(integration.vendor)
     if adapter.authenticate(request, integration):
         restriction = None
+    elif adapter.sent_proof(request):
+        raise DeliveryRefused(401, "signature", f"the {adapter.label} signature or credentials do not verify")
     else:
         restriction = _token_restriction(request)
         if restriction is False:

@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.capabilities import Cap, checked_inside
 from integrations.models import Integration
 from integrations.services import DeliveryRefused, delivery_receive, request_from_django
 
@@ -15,6 +16,7 @@ def _error(status: int, field: str, message: str) -> JsonResponse:
 
 
 # No session or CSRF here: a helpdesk authenticates with its signature, Basic auth or our API token.
+@checked_inside(Cap.SIGNED_DELIVERY)
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest, public_id: str) -> JsonResponse:

@@ -152,6 +152,7 @@ class ZendeskAdapter(Adapter):
     vendor = Ticket.Source.ZENDESK
     label = "Zendesk"
     we_generate_secret = False
+    proof_headers = ("X-Zendesk-Webhook-Signature", "X-Zendesk-Webhook-Signature-Timestamp")
     secret_help = (
         "Zendesk makes the signing secret: Admin Center › Apps and integrations › Webhooks › your webhook › "
         "Signing secret › Reveal secret. Paste it here."

@@ -198,7 +198,14 @@ class Task(models.Model):
                 fields=["account", "step"],
                 condition=Q(status__in=["open", "snoozed"]),
                 name="task_one_open_per_account_step",
-            )
+            ),
+            # One task per change-log entry and step, whatever its status: acting on the same
+            # change again (a replay of the outbox after a crash, two workers) opens nothing new.
+            models.UniqueConstraint(
+                fields=["opened_by_change", "step"],
+                condition=Q(opened_by_change__isnull=False),
+                name="task_one_per_change_step",
+            ),
         ]
         indexes = [
             models.Index(fields=["assignee", "status", "priority"], name="task_queue"),
@@ -233,6 +240,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # What makes this message unique: "tier_change:<change>:<to tier>:<channel>:<recipient>",
+    # "escalation:<task>:<recipient>", "digest:<week>:<recipient>". A replay, a retry or two
+    # workers acting on the same record hit this index and store nothing twice.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]

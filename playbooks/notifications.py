@@ -143,6 +143,7 @@ def notifications_for_tier_changes(
         if (change.pk, change.to_tier) in done:
             continue
         key = {"change_id": change.pk, "to_tier": change.to_tier}
+        dedupe = f"tier_change:{change.pk}:{change.to_tier}"
         account = accounts[change.account_id]
         score = scores.get(account.pk)
         slack = slack_payload(account=account, change=change, score=score)
@@ -156,6 +157,7 @@ def notifications_for_tier_changes(
                 Notification(
                     recipient=user, channel=Notification.Channel.EMAIL, kind=Notification.Kind.TIER_CHANGE,
                     account=account, subject=subject[:255], body=body, payload=key,
+                    dedupe_key=f"{dedupe}:email:{user.pk}",
                 )
             )
         if settings.SLACK_WEBHOOK_URL:
@@ -163,12 +165,37 @@ def notifications_for_tier_changes(
                 Notification(
                     channel=Notification.Channel.SLACK, kind=Notification.Kind.TIER_CHANGE, account=account,
                     subject=subject[:255], body=slack["text"], payload={**key, "slack": slack},
+                    dedupe_key=f"{dedupe}:slack:-",
                 )
             )
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.pk is not None]
+    return _store(rows)
+
+
+def _store(rows: list[Notification]) -> list[int]:
+    """Insert the notifications whose ``dedupe_key`` is new (the unique index decides, so two workers
+    acting on the same change store each message once) and enqueue their delivery; returns their ids."""
+    if not rows:
+        return []
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    # ignore_conflicts returns no ids: read back the rows of these keys that are still to send.
+    ids = list(
+        Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in rows], sent_at__isnull=True)
+        .order_by("pk").values_list("pk", flat=True)
+    )
     _enqueue_delivery(ids)
     return ids
+
+
+def notifications_redeliver(*, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(minutes=1)) -> int:
+    """Enqueue delivery of the stored notifications that were never sent nor tried (their delivery
+    task was lost: a crash after the commit, a broker that dropped it). Returns how many."""
+    ids = list(
+        Notification.objects.filter(sent_at__isnull=True, error="", created_at__lt=now - older_than)
+        .order_by("pk").values_list("pk", flat=True)[:5000]
+    )
+    for start in range(0, len(ids), 500):
+        _enqueue_delivery(ids[start : start + 500])
+    return len(ids)
 
 
 # The top-level keys Slack's incoming webhooks take; rows stored before a key was dropped lose it here.
@@ -189,33 +216,45 @@ def _send_slack(payload: dict) -> None:
 
 
 def notifications_deliver(*, ids: Iterable[int], now: dt.datetime) -> dict[str, int]:
-    """Send the stored, not-yet-sent notifications; record each failure on its row."""
-    pending = list(Notification.objects.filter(pk__in=list(ids), sent_at__isnull=True).select_related("recipient"))
+    """Send the stored, not-yet-sent notifications; record each failure on its row.
+
+    Each row is claimed (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL) for the length of its
+    send, so two deliveries of the same ids (a redelivery by the watchdog, a retried task) send
+    each message once; a crash between the send and the commit sends it again (at least once).
+    """
     sent = failed = 0
-    for note in pending:
-        try:
-            if note.channel == Notification.Channel.SLACK:
-                if not settings.SLACK_WEBHOOK_URL:
-                    raise RuntimeError("SLACK_WEBHOOK_URL is not set")
-                _send_slack(note.payload.get("slack") or {"text": note.body})
-            else:
-                if note.recipient is None or not note.recipient.email:
-                    note.error = "The recipient has no email address."
-                    note.save(update_fields=["error"])
-                    continue
-                # Stored subjects hold account names: a newline there would make Django refuse the message.
-                EmailMessage(header_text(note.subject), note.body, to=[note.recipient.email]).send()
-        except Exception as exc:  # noqa: BLE001 — any transport failure is recorded, then re-raised below
-            note.error = f"{type(exc).__name__}: {exc}"[:2000]
-            note.save(update_fields=["error"])
-            failed += 1
-            continue
-        note.sent_at = now
-        note.error = ""
-        note.save(update_fields=["sent_at", "error"])
-        sent += 1
+    candidates = list(Notification.objects.filter(pk__in=list(ids), sent_at__isnull=True).values_list("pk", flat=True))
+    for pk in candidates:
+        with transaction.atomic():
+            note = (
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=pk, sent_at__isnull=True).select_related("recipient").first()
+            )
+            if note is None:
+                continue
+            try:
+                if note.channel == Notification.Channel.SLACK:
+                    if not settings.SLACK_WEBHOOK_URL:
+                        raise RuntimeError("SLACK_WEBHOOK_URL is not set")
+                    _send_slack(note.payload.get("slack") or {"text": note.body})
+                else:
+                    if note.recipient is None or not note.recipient.email:
+                        note.error = "The recipient has no email address."
+                        note.save(update_fields=["error"])
+                        continue
+                    # Stored subjects hold account names: a newline there would make Django refuse the message.
+                    EmailMessage(header_text(note.subject), note.body, to=[note.recipient.email]).send()
+            except Exception as exc:  # noqa: BLE001 — any transport failure is recorded, then re-raised below
+                note.error = f"{type(exc).__name__}: {exc}"[:2000]
+                note.save(update_fields=["error"])
+                failed += 1
+                continue
+            note.sent_at = now
+            note.error = ""
+            note.save(update_fields=["sent_at", "error"])
+            sent += 1
     if failed:
-        raise RuntimeError(f"{failed} of {len(pending)} notifications failed; see Notification.error")
+        raise RuntimeError(f"{failed} of {len(candidates)} notifications failed; see Notification.error")
     return {"sent": sent, "failed": failed}
 
 
@@ -272,6 +311,7 @@ def digest_send_weekly(*, now: dt.datetime, days: int = 7) -> list[int]:
                 subject=f"[Healthscore] Weekly digest {week}: {len(context['newly_red'])} newly red, "
                 f"{len(context['newly_yellow'])} newly yellow",
                 body=render_to_string("playbooks/email/digest.txt", context),
+                dedupe_key=f"digest:{week}:{user.pk}",
                 payload={
                     "week": week,
                     "newly_red": [c.account.external_id for c in context["newly_red"]],
@@ -280,9 +320,7 @@ def digest_send_weekly(*, now: dt.datetime, days: int = 7) -> list[int]:
                 },
             )
         )
-    ids = [n.pk for n in Notification.objects.bulk_create(rows) if n.pk is not None]
-    _enqueue_delivery(ids)
-    return ids
+    return _store(rows)
 
 
 # --- Escalation ------------------------------------------------------------------
@@ -311,9 +349,9 @@ def tasks_escalate_overdue(*, now: dt.datetime) -> list[int]:
                     subject=header_text(f"[Healthscore] Overdue: {task.title} — {task.account.name}", max_length=255),
                     body=render_to_string("playbooks/email/escalation.txt", context),
                     payload={"task_id": task.pk, "due_at": task.due_at.isoformat()},
+                    dedupe_key=f"escalation:{task.pk}:{manager.pk if manager else '-'}",
                 )
             )
         Task.objects.filter(pk__in=[t.pk for t in overdue]).update(escalated_at=now)
-        ids = [n.pk for n in Notification.objects.bulk_create(rows) if n.pk is not None]
-        _enqueue_delivery(ids)
+        ids = _store(rows)
     return ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from accounts.access import can_act_on_account, visible_accounts
 from accounts.capabilities import Cap, can
+from accounts.models import Team
 from accounts.roles import Role, roles_of
 from playbooks.models import SEVERITY_RANK, Task
 
@@ -190,6 +192,29 @@ def tasks_for_bulk_action(user, pks: list[int]) -> list[Task]:
     if len(tasks) != len(set(pks)) or not all(can_act_on_task(user, task) for task in tasks):
         raise PermissionDenied("Some of these tasks are not yours to act on.")
     return tasks
+
+
+def team_ids_by_user(user_ids) -> dict[int, set[int]]:
+    """The teams each user is a member or the manager of (one query for any number of users)."""
+    ids = list(user_ids)
+    out: dict[int, set[int]] = defaultdict(set)
+    if not ids:
+        return out
+    members = Team.members.through.objects.filter(user_id__in=ids).order_by().values_list("user_id", "team_id")
+    managers = Team.objects.filter(manager_id__in=ids).order_by().values_list("manager_id", "pk")
+    for user_id, team_id in members.union(managers, all=True):
+        out[user_id].add(team_id)
+    return out
+
+
+def could_take_task(*, user_id: int, team_ids: set[int], task: Task) -> bool:
+    """Could this person work the task once it is theirs? Its account's owner or manager, or someone
+    on the account's (or the task's) team. Anyone else would see the task in their queue and get a
+    404 acting on it (#12: ops handed tasks to another team's CSM)."""
+    account = task.account
+    if user_id in (account.owner_id, account.manager_id):
+        return True
+    return bool({account.team_id, task.team_id} - {None} & team_ids)
 
 
 def assignable_users(user) -> QuerySet:

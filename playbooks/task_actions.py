@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from playbooks.models import SEVERITY_RANK, Severity, Task
-from playbooks.selectors import assignable_users
+from playbooks.selectors import assignable_users, could_take_task, team_ids_by_user
 
 LIVE = (Task.Status.OPEN, Task.Status.SNOOZED)
 
@@ -69,6 +69,13 @@ def _transition(task: Task, *, allowed: tuple[str, ...], **values) -> Task:
     if not changed:
         raise TaskConflict(task)
     return task
+
+
+def _require_takers(assignee, tasks: list[Task]) -> None:
+    teams = team_ids_by_user([assignee.pk]).get(assignee.pk, set())
+    if not all(could_take_task(user_id=assignee.pk, team_ids=teams, task=task) for task in tasks):
+        name = assignee.get_full_name() or assignee.username
+        raise ValidationError({"assignee": f"{name} is not on this account's team, so could not work the task."})
 
 
 def _require_live(task: Task) -> None:
@@ -178,6 +185,7 @@ def task_reassign(*, task: Task, actor, assignee_id: int | None) -> Task:
         assignee = assignable_users(actor).filter(pk=assignee_id).first()
         if assignee is None:
             raise ValidationError({"assignee": "You can only hand tasks to people on your team."})
+        _require_takers(assignee, [task])
         values = {"assignee": assignee}
     return _transition(task, allowed=LIVE, updated_at=timezone.now(), **values)
 
@@ -214,6 +222,7 @@ def tasks_bulk_reassign(*, tasks: list[Task], actor, assignee_id: int | None, no
     assignee = assignable_users(actor).filter(pk=assignee_id).first()
     if assignee is None:
         raise ValidationError({"assignee": "You can only hand tasks to people on your team."})
+    _require_takers(assignee, tasks)
     return live.update(assignee=assignee, updated_at=now)
 
 

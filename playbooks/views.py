@@ -44,11 +44,13 @@ from playbooks.selectors import (
     UNASSIGNED,
     assignable_users,
     can_work_queue,
+    could_take_task,
     queue_owner_choices,
     queue_scope,
     queue_tasks,
     task_for_action,
     tasks_for_bulk_action,
+    team_ids_by_user,
 )
 
 PAGE_SIZE = 25  # a CSM works from the top; 25 rows keep the page well under 100 ms at any queue size
@@ -67,13 +69,17 @@ def _prepare_rows(tasks: list[Task], assignees: list) -> list[Task]:
     """Give each row what it would otherwise compute itself, once per page instead of once per row:
     its action URLs (``task.urls``) and its reassign <option>s (everyone but its assignee)."""
     patterns = {action: reverse(f"playbooks:task_{action}", args=[_PK]) for action in _ACTIONS}
-    options: dict[int | None, str] = {}
+    options: dict[tuple, str] = {}
+    teams = team_ids_by_user([u.pk for u in assignees]) if tasks else {}
     for task in tasks:
-        if task.assignee_id not in options:
-            options[task.assignee_id] = render_to_string(
-                "playbooks/queue.html#assignee_options", {"assignees": assignees, "exclude": task.assignee_id}
+        # Only people who could work the task once it is theirs (the account's team, owner, manager).
+        key = (task.assignee_id, task.team_id, task.account.team_id, task.account.owner_id, task.account.manager_id)
+        if key not in options:
+            takers = [u for u in assignees if could_take_task(user_id=u.pk, team_ids=teams.get(u.pk, set()), task=task)]
+            options[key] = render_to_string(
+                "playbooks/queue.html#assignee_options", {"assignees": takers, "exclude": task.assignee_id}
             )
-        task.assignee_options = options[task.assignee_id]  # a SafeString
+        task.assignee_options = options[key]  # a SafeString
         task.urls = {action: url.replace(_PK, str(task.pk)) for action, url in patterns.items()}
         task.snooze_days = task_actions.snooze_max_days(task.severity)
         task.snooze_max = task_actions.snooze_latest(severity=task.severity, now=now)

@@ -10,11 +10,14 @@ from scoring.models import (
     AccountScore,
     AuditEvent,
     CategoryWeight,
+    DailyChunk,
+    DailyRun,
     Observation,
     Override,
     ScoreChange,
     ScoreModel,
     ScoreModelVersion,
+    ScoreOutbox,
     ScoreSnapshot,
     ScoringError,
     Segment,
@@ -336,6 +339,33 @@ class ScoringErrorAdmin(ReadOnlyAdmin):
     search_fields = ["account__name", "account__external_id", "error"]
     date_hierarchy = "date"
     list_select_related = ["account", "model_version__model"]
+
+
+@admin.register(ScoreOutbox)
+class ScoreOutboxAdmin(ReadOnlyAdmin):
+    """What score writes recorded for the playbook triggers; unacted rows are drained every minute."""
+
+    list_display = ["id", "created_at", "acted_at", "attempts", "error"]
+    list_filter = [("acted_at", admin.EmptyFieldListFilter)]
+
+
+class DailyChunkInline(admin.TabularInline):
+    model = DailyChunk
+    extra = 0
+    can_delete = False
+    fields = ["number", "first_pk", "end_pk", "status", "attempts", "enqueues", "started_at", "finished_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DailyRun)
+class DailyRunAdmin(ReadOnlyAdmin):
+    """The daily recompute's ledger: its chunks, their attempts, and accounts left unscored."""
+
+    list_display = ["date", "created_at", "accounts", "chunk_size", "finished_at", "missing"]
+    inlines = [DailyChunkInline]
 
 
 class OverrideAdminForm(forms.ModelForm):

@@ -40,10 +40,14 @@ def day_end(day: dt.date, now: dt.datetime) -> dt.datetime:
 
 
 def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
-                   days: int = 0, *, first_day: dt.date | None = None, last_day: dt.date | None = None
-                   ) -> RecomputeResult:
+                   days: int = 0, *, first_day: dt.date | None = None, last_day: dt.date | None = None,
+                   effects: bool = True) -> RecomputeResult:
     """Rebuild the daily snapshots of ``first_day``..``last_day`` (default: the ``days`` days ending at
-    ``now``) from raw observations, in memory."""
+    ``now``) from raw observations, in memory.
+
+    ``effects`` (the last N days only): record the accounts and today's change-log rows in the outbox,
+    so the triggers act on those and never on the past. A date range (``--from/--to``) records nothing:
+    history opens no tasks and sends no alerts."""
     today = timezone.localdate(now)
     legacy = last_day is None  # the last N days: day D scored at now − (today − D), as it always was
     if legacy:
@@ -100,7 +104,10 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
                 changes.append(change)
             prior[aid] = PriorState(tier=r.tier, tier_since=r.tier_since, pending_tier=r.pending_tier,
                                     pending_since=r.pending_since)
-            baseline[aid] = baseline_of(r)
+            # The change log's baseline is its last entry (a slow slide adds up to a row), or the day's
+            # score while the account has no entry yet (first day of the range, not enough data).
+            if change is not None or aid not in baseline or not baseline[aid]["tier"]:
+                baseline[aid] = baseline_of(r)
             results[aid] = r
             last_at[aid] = as_of
     # The current score follows the rebuild only where it is not newer than the rebuilt range (a year-old
@@ -113,8 +120,11 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
         # replacements stay: the audit trail of history).
         (ScoreChange.objects.filter(account_id__in=ids, date__gte=first_day, date__lte=last_day)
          .exclude(cause=ScoreChange.Cause.HISTORY_REPLACED).delete())
+        outbox: list[int] = []
         scores = scores_write(results=current, snapshots=snapshots, changes=changes, now=end,
-                              computed_at={aid: last_at[aid] for aid in current})
+                              computed_at={aid: last_at[aid] for aid in current},
+                              effects=effects and legacy, effect_date=today, outbox=outbox)
     return RecomputeResult(
-        account_ids=ids, changes=[c for c in changes if c.date == today], scores={s.account_id: s for s in scores}
+        account_ids=ids, changes=[c for c in changes if c.date == today], scores={s.account_id: s for s in scores},
+        outbox_ids=outbox,
     )

@@ -60,10 +60,31 @@ def describe_change(
         label = (after.get("override") or (before or {}).get("override") or {}).get("reason_label", "Override")
         deltas.append({"signal": "override", "label": label, "delta": round(new_ov - old_ov, 2)})
     deltas.sort(key=lambda d: (-abs(d["delta"]), d["signal"]))
+    return deltas, summary_of(deltas, from_score=from_score, to_score=to_score, from_tier=from_tier, to_tier=to_tier,
+                              hold_days=hold_days, decline=decline, decline_days=decline_days)
+
+
+def summary_of(
+    deltas: list[dict], *, from_score: float, to_score: float, from_tier: str = "", to_tier: str = "",
+    hold_days: int = 1, decline: float | None = None, decline_days: int = 30,
+) -> str:
+    """The one-line summary of a move whose per-signal deltas are known (sorted, |delta| desc)."""
     parts = [f"{_short(d['label'])} {_signed(d['delta'])}" for d in deltas[:3] if round(d["delta"])]
     moved = _signed(to_score - from_score) + (": " + ", ".join(parts) if parts else "")
     if from_tier and to_tier and from_tier != to_tier:
         why = tier_reason(from_tier=from_tier, to_tier=to_tier, to_score=to_score, hold_days=hold_days,
                           decline=decline, decline_days=decline_days)
-        return deltas, why + (f"; {moved}" if parts else "")
-    return deltas, moved
+        return why + (f"; {moved}" if parts else "")
+    return moved
+
+
+def deltas_merge(earlier: list[dict], later: list[dict]) -> list[dict]:
+    """Per-signal deltas of two moves in a row, added up (a day's entry extended by a later move)."""
+    out: dict[str, dict] = {}
+    for d in [*earlier, *later]:
+        got = out.setdefault(d["signal"], {"signal": d["signal"], "label": d["label"], "delta": 0.0})
+        got["delta"] = round(got["delta"] + d["delta"], 2)
+        got["label"] = d["label"]
+    merged = [d for d in out.values() if abs(d["delta"]) > 0.011]
+    merged.sort(key=lambda d: (-abs(d["delta"]), d["signal"]))
+    return merged

@@ -37,6 +37,12 @@ MINUS = "\u2212"
 # Trend label rules (points). Rapid decline uses the model's own rule.
 TREND_STABLE_POINTS = 5.0
 GRADUAL_DECLINE_POINTS = 10.0
+# The "decay" missing-data policy (usage-type signals): silence must not be masked (000). After
+# SILENCE_GRACE_DAYS without a new observation the sub-score halves every half-life (the signal's
+# own, else SILENCE_HALF_LIFE_DAYS) toward the bad value; once nothing is left in the window it
+# counts as the bad value. A signal that never reported is excluded (no data yet, not silence).
+SILENCE_GRACE_DAYS = 7
+SILENCE_HALF_LIFE_DAYS = 14.0
 # Days back at which the trend compares the score (History.past keys).
 HISTORY_DAYS = (7, 30, 60, 90)
 
@@ -54,7 +60,7 @@ class SignalSpec:
     window_days: int = 30
     half_life_days: float | None = None
     stale_after_days: int = 30
-    missing_policy: str = "exclude"  # exclude | zero | neutral
+    missing_policy: str = "exclude"  # exclude | zero | neutral | decay
     weight: float = 1.0
     unit: str = ""
 
@@ -223,6 +229,14 @@ def _fmt(value: float) -> str:
     return text.replace("-", MINUS)
 
 
+def silence_factor(sig: SignalSpec, newest_at: dt.datetime, now: dt.datetime) -> float:
+    """Share of the sub-score a "decay" signal keeps after its data went quiet (1 within the grace)."""
+    over = (now - newest_at).total_seconds() / DAY_SECONDS - SILENCE_GRACE_DAYS
+    if over <= 0:
+        return 1.0
+    return 0.5 ** (over / (sig.half_life_days or SILENCE_HALF_LIFE_DAYS))
+
+
 def _signal_rows(model: ModelSpec, aggregates: Mapping[int, SignalAggregate], now: dt.datetime) -> list[dict]:
     rows = []
     for sig in model.signals:
@@ -236,15 +250,23 @@ def _signal_rows(model: ModelSpec, aggregates: Mapping[int, SignalAggregate], no
             status = "stale" if now - agg.newest_at >= dt.timedelta(days=sig.window_days) else "missing"
         else:
             status = "ok"
+        factor = 1.0
         if status == "ok":
             sub = normalise(value, sig.bad, sig.good)
+            if sig.missing_policy == "decay":
+                factor = silence_factor(sig, agg.newest_at, now)
+                sub *= factor
         elif sig.missing_policy == "zero":
             sub = 0.0
         elif sig.missing_policy == "neutral":
             sub = NEUTRAL
+        elif sig.missing_policy == "decay":
+            sub = 0.0 if agg.newest_at is not None else None  # quiet: the bad value; never reported: excluded
+            factor = 0.0
         else:
             sub = None
-        rows.append({"spec": sig, "value": value, "sub": sub, "status": status, "newest_at": agg.newest_at})
+        rows.append({"spec": sig, "value": value, "sub": sub, "status": status, "newest_at": agg.newest_at,
+                     "factor": factor})
     return rows
 
 
@@ -266,13 +288,23 @@ def _shares(model: ModelSpec, rows: list[dict]) -> list[float]:
     return shares
 
 
+def _counted_as(sig: SignalSpec, row: dict) -> str:
+    if row["sub"] is None:
+        return "not counted (excluded)"
+    if sig.missing_policy == "neutral":
+        return "counted as neutral (50 of 100)"
+    return f"counted as {_fmt(row['sub'])} of 100"
+
+
 def _reason(row: dict) -> str:
     sig: SignalSpec = row["spec"]
     lost = _fmt(row["points_lost"])
-    if row["status"] != "ok":
-        since = f"no data since {row['newest_at']:%Y-%m-%d}" if row["newest_at"] else "no data"
-        scored = {"zero": "scored 0", "neutral": "scored neutral"}.get(sig.missing_policy, "excluded")
-        return f"{sig.label}: {since} ({scored}): {MINUS}{lost}"
+    if row["status"] != "ok" or row["factor"] < 1:
+        since = f"no data since {row['newest_at']:%Y-%m-%d}" if row["newest_at"] else "no data yet"
+        last = ""
+        if row["status"] == "ok":  # still in the window, decaying: say what it was worth
+            last = f" (was {_fmt(normalise(row['value'], sig.bad, sig.good))})"
+        return f"{sig.label}: {since}, {_counted_as(sig, row)}{last}: {MINUS}{lost}"
     word = "low" if sig.good > sig.bad else "high"
     unit = f" {sig.unit}" if sig.unit and sig.unit != "%" else (sig.unit or "")
     return f"{sig.label} {word} ({_fmt(row['value'])}{unit}): {MINUS}{lost}"
@@ -309,6 +341,7 @@ def score_components(
             "newest_at": r["newest_at"].isoformat() if r["newest_at"] else None,
             "status": r["status"],
             "policy": sig.missing_policy,
+            **({"silence_factor": round(r["factor"], 4)} if sig.missing_policy == "decay" else {}),
         })
     order = sorted(range(len(rows)), key=lambda i: (-signals[i]["points_lost"], signals[i]["key"]))
     signals = [signals[i] for i in order]

@@ -67,6 +67,7 @@ class SignalDefinition(models.Model):
         EXCLUDE = "exclude", "Exclude and renormalise"
         ZERO = "zero", "Score 0"
         NEUTRAL = "neutral", "Score neutral (50)"
+        DECAY = "decay", "Decay toward the bad value (silence counts)"
 
     key = models.SlugField(max_length=64, unique=True, help_text="Stable identifier used by the API and CSV import.")
     label = models.CharField(max_length=120)
@@ -554,3 +555,113 @@ class IngestCount(models.Model):
     @classmethod
     def totals(cls) -> dict[str, int]:
         return dict(cls.objects.values("source").annotate(total=models.Sum("count")).values_list("source", "total"))
+
+
+class ScoreOutbox(models.Model):
+    """What a score write still has to act on: the transactional outbox of the scoring loop.
+
+    ``scoring.writes.scores_write`` inserts one row per write, in the same transaction as the
+    scores, snapshots and change-log rows it names. ``scoring.effects.effects_drain`` turns each
+    row into playbook tasks and notifications and marks it acted on, in one transaction with
+    what it created; a crash anywhere leaves the row unacted, and the next drain (the worker
+    that wrote it, the CLI, the daily run or the watchdog schedule) does it again. Tasks and
+    notifications carry unique constraints, so acting twice creates nothing twice.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    account_ids = models.JSONField(default=list, help_text="The accounts whose scores the write stored.")
+    change_ids = models.JSONField(default=list, help_text="Its change-log rows dated the write's day.")
+    acted_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(acted_at__isnull=True), name="score_outbox_unacted"),
+        ]
+
+    def __str__(self) -> str:
+        state = f"acted {self.acted_at:%Y-%m-%d %H:%M:%S}" if self.acted_at else "pending"
+        return f"outbox {self.pk}: {len(self.account_ids)} accounts, {len(self.change_ids)} changes, {state}"
+
+
+class DailyRun(models.Model):
+    """One daily full recompute and its ledger of chunks (``DailyChunk``).
+
+    Finished when every chunk is done (and the active accounts still without the day's snapshot,
+    if any, got one top-up chunk). The watchdog schedule re-enqueues chunks that stopped.
+    """
+
+    date = models.DateField(help_text="The day whose snapshots the run writes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accounts = models.PositiveIntegerField(default=0)
+    chunk_size = models.PositiveIntegerField(default=0)
+    topped_up = models.BooleanField(default=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    missing = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Active accounts without the day's snapshot when the run finished."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["finished_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"daily run {self.date} ({self.accounts} accounts)"
+
+
+class DailyChunk(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Given up (kept dying)"
+
+    run = models.ForeignKey(DailyRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_pk = models.BigIntegerField(null=True, blank=True)
+    end_pk = models.BigIntegerField(null=True, blank=True)
+    account_ids = models.JSONField(null=True, blank=True, help_text="A top-up chunk: these accounts (no range).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    enqueues = models.PositiveIntegerField(default=0)
+    outcome = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="daily_chunk_unique_number")]
+        indexes = [models.Index(fields=["run", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.run} chunk {self.number}: {self.status}"
+
+
+class RecomputeRequest(models.Model):
+    """A recompute asked for by a write (ingest, an override, a publish, a signal edit, the admin).
+
+    ``scoring.tasks.recompute_enqueue`` stores it in the asker's transaction, so the request exists
+    exactly when the data it follows does; the task is enqueued on commit and marks it done after
+    the scores are written and acted on. A request whose task was lost (a crash right after the
+    commit, a Redis broker killed with the task prefetched) is re-enqueued by the watchdog once it
+    waited a lease (``DAILY_CHUNK_LEASE_SECONDS``).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    account_ids = models.JSONField(default=list)
+    cause = models.CharField(max_length=30, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueues = models.PositiveIntegerField(default=1)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["enqueued_at"], condition=Q(done_at__isnull=True),
+                                name="recompute_request_pending")]
+
+    def __str__(self) -> str:
+        return f"recompute {len(self.account_ids)} accounts ({'done' if self.done_at else 'pending'})"

@@ -9,7 +9,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Max, Q
+from django.db import connection
+from django.db.models import Max, OuterRef, Q, Subquery
 
 from accounts.models import Account
 from scoring.engine import (
@@ -182,6 +183,30 @@ def earlier_snapshots(account_ids: Sequence[int], today: dt.date) -> dict[int, d
         if row["account_id"] in wanted:
             out[row["account_id"]] = row
     return out
+
+
+ENTRY_FIELDS = ("account_id", "date", "to_score", "to_tier", "model_version_id", "cause")
+
+
+def last_entries(account_ids: Sequence[int], before: dt.date) -> dict[int, dict]:
+    """Each account's latest change-log entry dated before ``before`` (the change log's baseline)."""
+    wanted = set(account_ids)
+    rows = ScoreChange.objects.filter(of_accounts(account_ids), date__lt=before)
+    if connection.vendor == "postgresql":
+        found = rows.order_by("account_id", "-date", "-id").distinct("account_id").values(*ENTRY_FIELDS)
+    else:
+        newest = ScoreChange.objects.filter(account_id=OuterRef("account_id"), date__lt=before).order_by("-date", "-id")
+        found = rows.filter(id=Subquery(newest.values("id")[:1])).values(*ENTRY_FIELDS)
+    return {r["account_id"]: r for r in found if r["account_id"] in wanted}
+
+
+def snapshot_components(pairs: Iterable[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], dict]:
+    """Components of the snapshots of these (account, date) pairs (a baseline entry's day)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = ScoreSnapshot.objects.filter(account_id__in={a for a, _ in pairs}, date__in={d for _, d in pairs})
+    return {(a, d): c for a, d, c in rows.values_list("account_id", "date", "components") if (a, d) in pairs}
 
 
 def overrides_for(account_ids: Sequence[int], since: dt.datetime) -> dict[int, list[OverrideSpec]]:

@@ -33,6 +33,8 @@ from scoring.models import ScoreChange, ScoreModelVersion
 from scoring.writes import (  # RecomputeResult is re-exported: callers import it from here
     Planned,
     RecomputeResult,
+    _cause,
+    change_extend,
     change_for,
     qualifies,
     unchanged,
@@ -104,6 +106,7 @@ class _Loaded:
     redo: set[int]
     earlier: dict[int, dict]
     existing: dict
+    last: dict[int, dict]  # each account's latest change-log entry before today
 
 
 def _load_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
@@ -127,8 +130,9 @@ def _load_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict
     redo = {aid for aid, row in current.items() if timezone.localdate(row["computed_at"]) >= today}
     earlier = selectors.earlier_snapshots(sorted(redo), today) if redo else {}
     existing = selectors.changes_on(ids, today, today)
+    last = selectors.last_entries(ids, today)
     return _Loaded(ids=ids, versions=versions, aggregates=aggregates, current=current, hist=hist,
-                   overrides=overrides, redo=redo, earlier=earlier, existing=existing)
+                   overrides=overrides, redo=redo, earlier=earlier, existing=existing, last=last)
 
 
 def _day_entry(existing: dict, aid: int, today: dt.date, change: ScoreChange) -> None:
@@ -151,6 +155,7 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime, ca
     results: dict[int, AccountResult] = {}
     changes = []
     baselines: dict[int, dict | None] = {}
+    logged: list[int] = []
     redo, earlier, existing = data.redo, data.earlier, data.existing
     failures: list[Failure] = []
     for aid in data.ids:
@@ -166,7 +171,9 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime, ca
             failures.append(failure_of(aid, spec.version_id, exc))
             continue
         results[aid] = r
-        if aid not in redo:
+        if row is not None and row["tier"] and (aid in data.last or _entries_today(existing, aid, today)):
+            logged.append(aid)  # the change log's own baseline (below)
+        elif aid not in redo:
             baselines[aid] = row  # None: the account's first score
         elif aid in earlier or _first_today(existing.get((aid, today, ScoreChange.Cause.DATA))):
             baselines[aid] = earlier.get(aid)
@@ -183,8 +190,69 @@ def _plan_chunk(data: _Loaded, specs: dict[int, ModelSpec], now: dt.datetime, ca
             _day_entry(existing, aid, today, change)
         if change is not None and not unchanged(existing.get((aid, today, change.cause)), change):
             changes.append(change)
+    changes += _logged_changes(data, logged, results, today, cause)
     scoring_errors_record(failures=failures, now=now)
     return Planned(results=results, date=today, changes=changes)
+
+
+def _entries_today(existing: dict, aid: int, today: dt.date) -> dict[str, dict]:
+    return {c: e for c in ScoreChange.Cause.values if (e := existing.get((aid, today, c))) is not None}
+
+
+def _logged_changes(data: _Loaded, ids: list[int], results: dict[int, AccountResult], today: dt.date,
+                    given: str | None) -> list[ScoreChange]:
+    """Change-log rows of accounts that have a change log: its baseline is the account's last entry, not
+    yesterday's score, so a slow slide gets a row once it adds up to SCORE_CHANGE_MIN_POINTS (or
+    crosses a tier), and the day keeps one row per account and cause however often it is recomputed
+    (the day's row keeps its start and takes the later moves' deltas). A new model version's row holds
+    only what the version moved (from the score just before it); the day's data moves keep theirs."""
+    existing = data.existing
+    # What moved the score in this step (versus the stored score) decides the row's cause; the stored
+    # components (the override in force, the signals' contributions) are read only where a row may follow.
+    todays = {aid: _entries_today(existing, aid, today) for aid in ids}
+    maybe = [aid for aid in ids if todays[aid] or results[aid].model_version_id != data.current[aid]["model_version_id"]
+             or _qualifies_entry(data.last.get(aid), results[aid])]
+    stored = selectors.score_components(maybe) if maybe else {}
+    from_days = selectors.snapshot_components(
+        (aid, data.last[aid]["date"]) for aid in maybe if aid in data.last)
+    out = []
+    for aid in maybe:
+        r = results[aid]
+        now_row = {**data.current[aid], "components": stored.get(aid) or {}}
+        step = _cause(now_row, r, given)
+        cause = step
+        if step in ScoreChange.FOLDED_CAUSES and step not in todays[aid]:
+            cause = next((c for c in ScoreChange.FOLDED_CAUSES if c in todays[aid]), step)
+        latest = _latest(todays[aid])
+        if cause in todays[aid] and latest is not todays[aid][cause] and not _qualifies_entry(latest, r):
+            change = None  # a later row of another cause today (a new version) already says where it stands
+        elif cause in todays[aid]:
+            change = change_extend(aid, todays[aid][cause], now_row, r)
+        else:
+            if step == ScoreChange.Cause.MODEL_VERSION:
+                baseline = now_row  # what the new version moved, not the day's data
+            elif latest is not None:
+                baseline = {"score": latest["to_score"], "tier": latest["to_tier"], "components": now_row["components"],
+                            "model_version_id": latest["model_version_id"]}
+            else:
+                last = data.last[aid]
+                baseline = {"score": last["to_score"], "tier": last["to_tier"],
+                            "components": from_days.get((aid, last["date"]), now_row["components"]),
+                            "model_version_id": last["model_version_id"]}
+            change = change_for(aid, today, baseline, r)
+            if change is not None:
+                change.cause = cause
+        if change is not None and not unchanged(existing.get((aid, today, change.cause)), change):
+            out.append(change)
+    return out
+
+
+def _latest(entries: dict[str, dict]) -> dict | None:
+    return max(entries.values(), key=lambda e: e["id"]) if entries else None
+
+
+def _qualifies_entry(last: dict | None, result: AccountResult) -> bool:
+    return last is not None and qualifies({"score": last["to_score"], "tier": last["to_tier"]}, result)
 
 
 def _recompute_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime,
@@ -196,10 +264,11 @@ def _collect(result: RecomputeResult, part: RecomputeResult) -> None:
     result.account_ids += part.account_ids
     result.changes += part.changes
     result.scores.update(part.scores)
+    result.outbox_ids += part.outbox_ids
 
 
 def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, now: dt.datetime, size: int,
-                   progress: Progress | None, result: RecomputeResult) -> None:
+                   progress: Progress | None, result: RecomputeResult, effects: bool = True) -> None:
     """A full run on PostgreSQL over three connections, so the database and Python keep both
     cores busy: the reader thread aggregates each block (one GROUP BY of the windowed signals)
     and loads each chunk (its reads and the index probes of the "latest" signals) ahead of the
@@ -236,6 +305,7 @@ def _run_pipelined(ids: list[int], specs: dict[int, ModelSpec], routing: dict, n
             if loaded is None:
                 continue
             planned = _plan_chunk(loaded, specs, now)
+            planned.effects = effects
             if writing is not None:
                 _collect(result, writing.result())
             writing = writer.submit(planned.write, now)
@@ -256,9 +326,15 @@ def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
     progress: Progress | None = None, account_range: tuple[int, int] | None = None,
     first_day: dt.date | None = None, last_day: dt.date | None = None,
-    cause: str | None = None,
+    cause: str | None = None, effects: bool = True,
 ) -> RecomputeResult:
     """Recompute the given accounts (None: every active account) as of ``now``.
+
+    This is the one path of every score write (ingest, overrides, publishing, signal edits, the
+    daily run, the CLI): each chunk's write stores the scores, snapshots and change log together
+    with a ``ScoreOutbox`` row of what still has to be acted on (``result.outbox_ids``); the caller
+    then runs ``scoring.effects.effects_drain``, and whatever a crash leaves undone is drained later
+    by the next caller or the watchdog. ``effects=False`` (historical rebuilds only): no record.
 
     cause: the change log's cause for moves the data did not make (``ScoreChange.Cause``: an edit of
     a signal definition); a new model version or override still names itself.
@@ -305,7 +381,7 @@ def scores_recompute(
     # list); a list of accounts: one per chunk.
     block_size = AGGREGATE_BLOCK if full else size
     if pipelined:
-        _run_pipelined(ids, specs, routing, now, size, progress, result)
+        _run_pipelined(ids, specs, routing, now, size, progress, result, effects)
         return result
     signals = selectors.signals_of(list(specs.values()))
     done = 0
@@ -316,9 +392,11 @@ def scores_recompute(
         for chunk in _chunks(block, size):
             if backfill_days > 0:
                 _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days,
-                                                first_day=first_day, last_day=last_day))
+                                                first_day=first_day, last_day=last_day, effects=effects))
             else:
-                _collect(result, _recompute_chunk(chunk, specs, routing, now, aggregates, cause).write(now))
+                planned = _recompute_chunk(chunk, specs, routing, now, aggregates, cause)
+                planned.effects = effects
+                _collect(result, planned.write(now))
             done += len(chunk)
             if progress:
                 progress(done, len(ids))

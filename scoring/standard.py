@@ -20,13 +20,13 @@ from scoring.models import (
 
 # key, label, category, direction, bad, good, aggregation, window, half-life, missing policy, unit, description
 STANDARD_SIGNALS = [
-    ("active_user_rate", "Active-user rate", "usage", "higher", 10, 70, "mean", 30, 14, "exclude", "%",
-     "Share of licensed users active in the period (DAU/MAU style)."),
-    ("weekly_logins", "Logins per week", "usage", "higher", 1, 25, "mean", 28, 14, "zero", "logins",
-     "Logins per week across the account; silence counts as zero."),
-    ("core_feature_adoption", "Core-feature adoption", "engagement", "higher", 10, 80, "latest", 30, None, "exclude", "%",
-     "Share of the core features the account uses."),
-    ("open_tickets", "Open support tickets", "support", "lower", 8, 0, "latest", 14, None, "neutral", "tickets",
+    ("active_user_rate", "Active-user rate", "usage", "higher", 10, 70, "mean", 30, 14, "decay", "%",
+     "Share of licensed users active in the period (DAU/MAU style); silence decays toward 10 %."),
+    ("weekly_logins", "Logins per week", "usage", "higher", 0, 3, "mean", 28, 14, "decay", "logins",
+     "Logins per week across the account (healthy: at least 3); silence decays toward zero."),
+    ("core_feature_adoption", "Core-feature adoption", "engagement", "higher", 10, 50, "latest", 30, None, "exclude", "%",
+     "Share of the core features the account uses (2 of 5, 40 %, is healthy)."),
+    ("open_tickets", "Open support tickets", "support", "lower", 5, 0, "latest", 14, None, "neutral", "tickets",
      "Tickets open or pending right now."),
     ("ticket_age_days", "Age of oldest open ticket", "support", "lower", 21, 1, "latest", 14, None, "neutral", "days",
      "Days since the oldest open ticket was opened."),
@@ -37,6 +37,13 @@ STANDARD_SIGNALS = [
     ("payment_health", "Payment health", "commercial", "higher", 0, 100, "latest", 60, None, "neutral", "%",
      "Invoices paid on time, as a share."),
 ]
+
+# Bounds follow the guides' healthy profile (000: "logs in at least three times per week, has
+# adopted two or more core features, submits fewer than two support tickets per month"): that
+# profile scores green on the standard weights, its at-risk mirror (a login every other week, one
+# core feature, four tickets open two weeks) red — tests/scoring/test_guides_examples.py.
+# Usage signals decay on silence (missing policy "decay"): data that stops arriving lowers the
+# score instead of dropping out of it.
 
 # Plausible range of one observation (min, max): outside it, ingest refuses the value.
 STANDARD_RANGES = {

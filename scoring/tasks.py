@@ -9,7 +9,7 @@ from django.db import transaction
 
 
 def recompute_enqueue(account_ids: Iterable[int], cause: str | None = None) -> None:
-    """Enqueue a recompute of the given accounts once the current transaction commits.
+    """Ask for a recompute of the given accounts: stored now, enqueued once the current transaction commits.
 
     Many observations for one account in a batch become a single recompute: the
     ids are de-duplicated here, and the worker never reads uncommitted data.
@@ -17,84 +17,95 @@ def recompute_enqueue(account_ids: Iterable[int], cause: str | None = None) -> N
     task per ``RECOMPUTE_CHUNK_SIZE`` accounts, so no task outgrows the timeout
     and several workers share the work. ``cause``: the change log's cause when the caller knows
     it (``ScoreChange.Cause.SIGNAL_DEFINITION``), passed on to ``recompute_accounts``.
+
+    Each chunk is a ``RecomputeRequest`` row written in the caller's transaction: if the task is
+    lost after the commit, the watchdog enqueues it again.
     """
     ids = sorted({int(i) for i in account_ids})
     if not ids:
         return
-    from django_q.tasks import async_task
-
-    size = settings.RECOMPUTE_CHUNK_SIZE
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-
-    def enqueue() -> None:
-        for chunk in chunks:
-            if cause:
-                async_task("scoring.tasks.recompute_accounts", chunk, cause=cause, task_name="recompute")
-            else:
-                async_task("scoring.tasks.recompute_accounts", chunk, task_name="recompute")
-
-    transaction.on_commit(enqueue)
-
-
-def recompute_accounts(account_ids: list[int], cause: str | None = None) -> dict:
-    """Recompute the accounts now, then evaluate playbook triggers on the result."""
     from django.utils import timezone
 
-    from playbooks.triggers import triggers_evaluate
+    from scoring.models import RecomputeRequest
+
+    size = settings.RECOMPUTE_CHUNK_SIZE
+    now = timezone.now()
+    requests = RecomputeRequest.objects.bulk_create(
+        RecomputeRequest(account_ids=ids[i : i + size], cause=cause or "", enqueued_at=now)
+        for i in range(0, len(ids), size)
+    )
+    transaction.on_commit(lambda: recompute_requests_send(requests))
+
+
+def recompute_requests_send(requests) -> None:
+    from django_q.tasks import async_task
+
+    for request in requests:
+        extra = {"cause": request.cause} if request.cause else {}
+        async_task("scoring.tasks.recompute_accounts", list(request.account_ids), request=request.pk,
+                   task_name="recompute", **extra)
+
+
+def recompute_accounts(account_ids: list[int], cause: str | None = None, request: int | None = None) -> dict:
+    """Recompute the accounts now, then act on what the write recorded (triggers, tasks, alerts);
+    ``request``: the ``RecomputeRequest`` this answers, marked done at the end."""
+    from django.utils import timezone
+
+    from scoring.effects import effects_drain
+    from scoring.models import RecomputeRequest
     from scoring.services import scores_recompute
 
     result = scores_recompute(account_ids=account_ids, now=timezone.now(), cause=cause)
-    outcome = triggers_evaluate(result=result, now=timezone.now())
+    outcome = effects_drain(ids=result.outbox_ids)
+    outcome.pop("rows", None)
+    if request is not None:
+        RecomputeRequest.objects.filter(pk=request, done_at__isnull=True).update(done_at=timezone.now())
     return {"accounts": len(account_ids), "changes": len(result.changes), **outcome}
 
 
 def recompute_range(first_pk: int, end_pk: int) -> dict:
-    """Recompute the active accounts with first_pk ≤ id < end_pk, then evaluate their triggers."""
+    """Recompute the active accounts with first_pk ≤ id < end_pk, then act on the writes' outbox rows."""
     from django.utils import timezone
 
     from accounts.models import Account
-    from playbooks.triggers import triggers_evaluate
     from scoring.derived import derived_refresh
+    from scoring.effects import effects_drain
     from scoring.services import scores_recompute
-    from scoring.writes import RecomputeResult
 
     # The product's own relationship/support signals for this range, before it is scored.
     active = Account.objects.filter(pk__gte=first_pk, pk__lt=end_pk, status=Account.Status.ACTIVE)
     derived_refresh(account_ids=list(active.values_list("pk", flat=True)), now=timezone.now())
     result = scores_recompute(account_range=(first_pk, end_pk), now=timezone.now())
-    size = settings.RECOMPUTE_CHUNK_SIZE
-    totals: dict[str, int] = {"accounts": len(result.account_ids), "changes": len(result.changes)}
-    for i in range(0, len(result.account_ids), size):  # triggers in bounded pieces
-        ids = result.account_ids[i : i + size]
-        mine = set(ids)
-        part = RecomputeResult(account_ids=ids, changes=[c for c in result.changes if c.account_id in mine],
-                               scores={a: result.scores[a] for a in ids if a in result.scores})
-        for key, value in triggers_evaluate(result=part, now=timezone.now()).items():
-            totals[key] = totals.get(key, 0) + value
-    return totals
+    outcome = effects_drain(ids=result.outbox_ids)
+    outcome.pop("rows", None)
+    return {"accounts": len(result.account_ids), "changes": len(result.changes), **outcome}
 
 
 def recompute_all_enqueue(chunk_size: int | None = None) -> dict:
-    """Daily full recompute: one ``recompute_range`` task per contiguous id range of active accounts.
+    """Daily full recompute: a ledger of small chunks (``scoring.daily``), one ``daily_chunk`` task each.
 
-    Chunks let several workers (on several machines) share the run. Each task gets an id
-    range (first ≤ id < end) holding ``chunk_size`` active accounts (default: the full
-    run's aggregation block, ``scoring.services.AGGREGATE_BLOCK``), so its aggregation reads
-    one range of the observations index instead of an IN list, and stays well under the
-    task timeout.
+    Each chunk is a contiguous id range (first ≤ id < end) of ``chunk_size`` active accounts
+    (default ``DAILY_CHUNK_SIZE``), so every worker takes a share of the run and its aggregation
+    reads one range of the observations index; the watchdog re-enqueues what stops.
     """
-    from django_q.tasks import async_task
+    from django.utils import timezone
 
-    from accounts.models import Account
-    from scoring.services import AGGREGATE_BLOCK
+    from scoring.daily import daily_run_start
 
-    size = chunk_size or AGGREGATE_BLOCK
-    ids = list(
-        Account.objects.filter(status=Account.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)
-    )
-    starts = ids[::size]
-    ends = [*starts[1:], ids[-1] + 1] if ids else []
-    for number, (first, end) in enumerate(zip(starts, ends, strict=True), start=1):
-        async_task("scoring.tasks.recompute_range", first, end,
-                   task_name=f"recompute chunk {number}/{len(starts)}")
-    return {"accounts": len(ids), "chunks": len(starts)}
+    return daily_run_start(now=timezone.now(), chunk_size=chunk_size)
+
+
+def daily_chunk(chunk_id: int) -> dict:
+    """One chunk of a daily run (``scoring.daily.daily_chunk_run``)."""
+    from scoring.daily import daily_chunk_run
+
+    return daily_chunk_run(chunk_id)
+
+
+def daily_watchdog() -> dict:
+    """Every minute: re-enqueue stopped chunks, finish runs, drain the outbox, redeliver notifications."""
+    from django.utils import timezone
+
+    from scoring.daily import daily_watchdog as watchdog
+
+    return watchdog(now=timezone.now())

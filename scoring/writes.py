@@ -15,9 +15,9 @@ from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
-from scoring.changelog import describe_change
+from scoring.changelog import deltas_merge, describe_change, summary_of
 from scoring.engine import AccountResult
-from scoring.models import AccountScore, ScoreChange, ScoreSnapshot
+from scoring.models import AccountScore, ScoreChange, ScoreOutbox, ScoreSnapshot
 from scoring.rollups import book_tiers_forget
 
 
@@ -26,6 +26,8 @@ class RecomputeResult:
     account_ids: list[int] = field(default_factory=list)
     changes: list[ScoreChange] = field(default_factory=list)
     scores: dict[int, AccountScore] = field(default_factory=dict)
+    # The ScoreOutbox rows the writes recorded (what still has to be acted on: scoring.effects).
+    outbox_ids: list[int] = field(default_factory=list)
 
 
 def change_cause(baseline: dict, result: AccountResult) -> str:
@@ -75,6 +77,29 @@ def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountRe
     return ScoreChange(
         account_id=aid, date=date, from_score=base["score"], to_score=result.score, from_tier=base["tier"],
         to_tier=result.tier, tier_changed=base["tier"] != result.tier, cause=_cause(base, result, cause if baseline else None),
+        model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
+    )
+
+
+def change_extend(aid: int, entry: dict, stored: dict, result: AccountResult) -> ScoreChange:
+    """The day's entry ``entry`` (a changes_on row) carried on to ``result``: it keeps its start (from
+    score and tier) and adds the move since the stored score ``stored`` (with components) to its
+    per-signal deltas, so an account has one entry per day and cause however often it is recomputed."""
+    step, _ = describe_change(before=stored.get("components"), after=result.components,
+                              from_score=stored["score"], to_score=result.score)
+    deltas = deltas_merge(entry["signal_deltas"] or [], step)
+    from_score, from_tier = entry["from_score"], entry["from_tier"]
+    if from_score is None:  # the account's first score, rerun the same day
+        _, summary = describe_change(before=None, after=result.components, from_score=None,
+                                     to_score=result.score, to_tier=result.tier)
+        deltas = []
+    else:
+        summary = summary_of(deltas, from_score=from_score, to_score=result.score, from_tier=from_tier,
+                             to_tier=result.tier, hold_days=result.hold_days, decline=result.decline,
+                             decline_days=result.decline_days)
+    return ScoreChange(
+        account_id=aid, date=entry["date"], from_score=from_score, to_score=result.score, from_tier=from_tier,
+        to_tier=result.tier, tier_changed=from_tier != result.tier, cause=entry["cause"],
         model_version_id=result.model_version_id, signal_deltas=deltas, summary=summary[:500],
     )
 
@@ -158,9 +183,15 @@ def scores_write(
     *, results: dict[int, AccountResult], changes: list[ScoreChange], now: dt.datetime,
     snapshots: list[ScoreSnapshot] | None = None, snapshot_date: dt.date | None = None,
     computed_at: dict[int, dt.datetime] | None = None,
+    effects: bool = True, effect_date: dt.date | None = None, outbox: list[int] | None = None,
 ) -> list[AccountScore]:
     """Upsert the AccountScore rows, the snapshots (given, or one per result on ``snapshot_date``)
-    and the change-log rows, in one transaction."""
+    and the change-log rows, and record what still has to be acted on, in one transaction.
+
+    The record is a ``ScoreOutbox`` row naming the accounts and their change-log rows dated
+    ``effect_date`` (default: every change given); its id is appended to ``outbox``.
+    ``effects=False`` (a historical rebuild) records nothing: no tasks, no alerts.
+    """
     scores = [
         AccountScore(
             account_id=aid, score=r.score, raw_tier=r.raw_tier, tier=r.tier, tier_since=r.tier_since,
@@ -190,6 +221,11 @@ def scores_write(
         written = {s.date for s in snapshots or ()} | ({snapshot_date} if snapshot_date else set())
         if any(d < today for d in written):
             book_tiers_forget(dates={d for d in written if d < today})
+        if effects and results:
+            acted = [c.pk for c in changes if effect_date is None or c.date == effect_date]
+            row = ScoreOutbox.objects.create(account_ids=sorted(results), change_ids=sorted(acted))
+            if outbox is not None:
+                outbox.append(row.pk)
     return scores
 
 
@@ -225,10 +261,13 @@ class Planned:
     results: dict[int, AccountResult]
     date: dt.date  # of the snapshots (one per result)
     changes: list[ScoreChange]
+    effects: bool = True  # record an outbox row (scores_write)
 
     def write(self, now: dt.datetime) -> RecomputeResult:
-        scores = scores_write(results=self.results, snapshot_date=self.date, changes=self.changes, now=now)
+        outbox: list[int] = []
+        scores = scores_write(results=self.results, snapshot_date=self.date, changes=self.changes, now=now,
+                              effects=self.effects, outbox=outbox)
         return RecomputeResult(account_ids=list(self.results), changes=self.changes,
-                               scores={s.account_id: s for s in scores})
+                               scores={s.account_id: s for s in scores}, outbox_ids=outbox)
 
 

@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from accounts.capabilities import Cap
 from support.api.accounts import AccountUpsertApi, ContactsUpsertApi, OutcomeCreateApi
+from support.api.badge_links import BadgeLinkCreateApi
 from support.api.bulk import (
     BulkAccountsApi,
     BulkContactsApi,
@@ -56,6 +57,7 @@ urlpatterns = [
     path("v1/accounts/<str:external_id>/contacts/", ContactsUpsertApi.as_view(), name="contacts"),
     path("v1/accounts/<str:external_id>/health", AccountHealthApi.as_view(), name="health"),
     path("v1/accounts/<str:external_id>/history", AccountHistoryApi.as_view(), name="history"),
+    path("v1/badge-links/", BadgeLinkCreateApi.as_view(), name="badge-links"),
     path("v1/outcomes/", OutcomeCreateApi.as_view(), name="outcomes"),
     path("v1/tickets/", TicketBatchApi.as_view(), name="tickets"),
     path("v1/bulk/accounts/", BulkAccountsApi.as_view(), name="bulk-accounts"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -33,14 +34,31 @@ def _lookup(external_id: str | None, email: str | None, domain: str | None) -> d
     raise ValueError("give an external id, an email or a domain")
 
 
-def badge_signature(*, external_id: str | None = None, email: str | None = None, domain: str | None = None) -> str:
-    """A signed, timestamped token for one badge lookup; valid for settings.BADGE_SIGNING_MAX_AGE."""
-    return signing.dumps(_lookup(external_id, email, domain), salt=SIGNING_SALT, compress=True)
+# A minted link lives between a minute and a year (the admin or the API chooses).
+BADGE_LIFETIME_MIN = 60
+BADGE_LIFETIME_MAX = 366 * 24 * 3600
 
 
-def badge_signed_url(*, external_id: str | None = None, email: str | None = None, domain: str | None = None) -> str:
+def badge_signature(
+    *, external_id: str | None = None, email: str | None = None, domain: str | None = None,
+    lifetime: int | None = None,
+) -> str:
+    """A signed token for one badge lookup. With ``lifetime`` (seconds) it carries its own expiry;
+    without, it is valid for settings.BADGE_SIGNING_MAX_AGE."""
+    payload: dict = _lookup(external_id, email, domain)
+    if lifetime is not None:
+        if not BADGE_LIFETIME_MIN <= lifetime <= BADGE_LIFETIME_MAX:
+            raise ValueError(f"lifetime must be between {BADGE_LIFETIME_MIN} and {BADGE_LIFETIME_MAX} seconds")
+        payload["x"] = int(time.time()) + int(lifetime)
+    return signing.dumps(payload, salt=SIGNING_SALT, compress=True)
+
+
+def badge_signed_url(
+    *, external_id: str | None = None, email: str | None = None, domain: str | None = None,
+    lifetime: int | None = None,
+) -> str:
     """The absolute embeddable URL (put it in the helpdesk sidebar app's iframe)."""
-    sig = badge_signature(external_id=external_id, email=email, domain=domain)
+    sig = badge_signature(external_id=external_id, email=email, domain=domain, lifetime=lifetime)
     if external_id:
         path, query = reverse("support:badge", args=[external_id]), {"sig": sig}
     else:
@@ -72,7 +90,12 @@ def badge_access(
     sig = request.GET.get("sig")
     if sig:
         try:
-            payload = signing.loads(sig, salt=SIGNING_SALT, max_age=settings.BADGE_SIGNING_MAX_AGE)
+            payload = signing.loads(sig, salt=SIGNING_SALT)
+            expires = payload.pop("x", None) if isinstance(payload, dict) else None
+            if expires is None:  # a link without its own lifetime: the site's default
+                signing.loads(sig, salt=SIGNING_SALT, max_age=settings.BADGE_SIGNING_MAX_AGE)
+            elif not isinstance(expires, int) or expires < time.time():
+                raise signing.SignatureExpired("expired")
         except signing.SignatureExpired:
             raise BadgeDenied(403, "This badge link has expired.") from None
         except signing.BadSignature:

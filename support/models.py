@@ -88,3 +88,52 @@ class ApiToken(models.Model):
         key = f"hs_{prefix}_{secrets.token_urlsafe(32)}"
         token = cls.objects.create(prefix=prefix, key_hash=cls.hash_key(key), **fields)
         return token, key
+
+
+class ImportJob(models.Model):
+    """An admin CSV upload, imported by a worker (django-q) rather than inside the web request.
+
+    The file is kept in the row (any worker machine can read it) until the job ends; the page
+    ``/imports/observations/<id>/`` shows its progress and then its result.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ERRORS_KEPT = 500
+
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    content = models.BinaryField(editable=False, default=bytes)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=20, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The first problems: [line, column, message].")
+    failure = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else 0

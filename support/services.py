@@ -156,28 +156,30 @@ def tickets_upsert(
     return result
 
 
-def tickets_rematch(*, emails: set[str] = frozenset(), domains: set[str] = frozenset(), now: dt.datetime | None = None) -> int:
+def tickets_rematch(
+    *, emails: set[str] = frozenset(), domains: set[str] = frozenset(), now: dt.datetime | None = None
+) -> int:
     """Match unmatched tickets to the account a newly added contact email or domain names.
 
-    Called by every path that adds contacts or domains (API, admin). Returns the tickets matched.
+    Called by every path that adds contacts or domains (API, admin, imports), once per batch: one read
+    of the unmatched tickets, one update per account matched. Returns the tickets matched.
     """
     emails = {e.strip().lower() for e in emails if e and e.strip()}
     domains = {form for d in domains if d and d.strip() for form in domain_forms(d.strip())}
     if not emails and not domains:
         return 0
-    condition = Q(requester_email__in=emails) if emails else Q()
-    for domain in domains:
-        condition |= Q(requester_email__iendswith=f"@{domain}")
-    unmatched = list(
-        Ticket.objects.filter(account__isnull=True).exclude(requester_email="").filter(condition)
-        .values_list("pk", "requester_email")
-    )  # fmt: skip
-    if not unmatched:
+    fitting = [
+        (pk, email.lower())
+        for pk, email in Ticket.objects.filter(account__isnull=True).exclude(requester_email="")
+        .values_list("pk", "requester_email").iterator(chunk_size=2000)
+        if email.lower() in emails or email.lower().rpartition("@")[2] in domains
+    ]  # fmt: skip
+    if not fitting:
         return 0
-    by_email = _accounts_by_email({email.lower() for _, email in unmatched})
+    by_email = _accounts_by_email({email for _, email in fitting})
     updates: dict[int, list[int]] = {}
-    for pk, email in unmatched:
-        account_id = by_email.get(email.lower())
+    for pk, email in fitting:
+        account_id = by_email.get(email)
         if account_id is not None:
             updates.setdefault(account_id, []).append(pk)
     with transaction.atomic():

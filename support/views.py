@@ -13,7 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from accounts.access import visible_accounts
-from accounts.capabilities import Cap, can, requires
+from accounts.capabilities import Cap, can, checked_inside, requires
 from accounts.models import SavedView
 from accounts.selectors import filter_query
 from accounts.views import saved_views_of
@@ -48,6 +48,7 @@ def _render_badge(request: HttpRequest, data: dict, fmt: str, status: int = 200)
     return response
 
 
+@checked_inside(Cap.VIEW_BADGE)
 @require_GET
 @xframe_options_exempt
 # A self-contained fragment for helpdesk sidebars: inline styles, no script.

@@ -24,6 +24,51 @@ def _fast_and_synchronous(settings, monkeypatch):
     monkeypatch.setattr("django_q.conf.Conf.SYNC", True)
 
 
+class _RealModels:
+    """The migrations' ``apps`` argument, served by the real app registry (no model-module juggling)."""
+
+    @staticmethod
+    def get_model(app_label: str, model_name: str | None = None):
+        from django.apps import apps
+
+        return apps.get_model(app_label, model_name)
+
+    @staticmethod
+    def get_app_configs() -> list:
+        return []
+
+
+def _restore_roles() -> None:
+    """The role groups and their permissions, exactly as the migrations made them (0003, 0006)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
+    import_module("accounts.migrations.0003_roles").create_roles(_RealModels, None)
+    import_module("accounts.migrations.0006_ops_cannot_edit_schedules").remove_code_perms(_RealModels, None)
+
+
+@pytest.fixture(autouse=True)
+def _roles_after_a_flush(request):
+    """A transactional test ends with a flush that empties every table, the role groups the
+    migrations created included, so every later transactional test (they run last) would find no
+    roles: before each one, put them back when they are missing."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    if not Group.objects.filter(name=Role.OPS.value).exists():
+        _restore_roles()
+
+
 def _user(username: str, role: Role | None, **extra) -> User:
     user = User.objects.create_user(username=username, email=f"{username}@example.com", password="pw", **extra)
     if role is not None:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.freemail import is_freemail
 from accounts.lifecycle import account_lifecycle_sync
 from accounts.models import Account, AccountDomain, Contact, Outcome
 from scoring.ingest import (
@@ -78,6 +79,9 @@ def batch_validate(kind: str, raws: list[dict[str, str]], *, now: dt.datetime, s
         for index, clean in enumerate(out.rows):
             if lookups.accounts.get(clean["external_id"]) != account_restriction:
                 out.errors.append(ItemError(index, "external_id", "this token may only write its own account"))
+        _check_restricted_owners(out, account_restriction)
+    if kind == "contacts" and not out.errors and account_restriction is not None:
+        _check_restricted_contacts(out, account_restriction)
     if kind == "contacts" and not out.errors:
         seen: dict[tuple, int] = {}
         for index, clean in enumerate(out.rows):
@@ -92,6 +96,8 @@ def _check_domains(validated: Validated, lookups: parse.Lookups) -> None:
     owner: dict[str, tuple[int, str]] = {}
     for index, clean in enumerate(validated.rows):
         for domain in clean.get("domains", ()):
+            if is_freemail(domain):  # #12: claiming gmail.com took every gmail requester's tickets
+                validated.errors.append(ItemError(index, "domain", f"{domain} is a public mail domain"))
             if domain in owner and owner[domain][1] != clean["external_id"]:
                 validated.errors.append(ItemError(index, "domain", f"{domain} is also given to "
                                                                    f"{owner[domain][1]!r} (item {owner[domain][0]})"))
@@ -101,6 +107,30 @@ def _check_domains(validated: Validated, lookups: parse.Lookups) -> None:
         index, wanted = owner[domain]
         if external_id != wanted:
             validated.errors.append(ItemError(index, "domain", f"{domain} already belongs to account {external_id!r}"))
+
+
+def _check_restricted_owners(validated: Validated, account_id: int) -> None:
+    """A restricted token sets owners only to people of its account's team (accounts.services)."""
+    from accounts.services import owner_candidates
+
+    wanted = {clean["owner_id"] for clean in validated.rows if clean.get("owner_id")}
+    if not wanted:
+        return
+    allowed = set(owner_candidates(account=Account.objects.get(pk=account_id)).filter(pk__in=wanted).values_list("pk", flat=True))
+    for index, clean in enumerate(validated.rows):
+        if clean.get("owner_id") and clean["owner_id"] not in allowed:
+            validated.errors.append(ItemError(index, "owner", "is not on this account's team"))
+
+
+def _check_restricted_contacts(validated: Validated, account_id: int) -> None:
+    """A restricted token cannot add a contact on another account's domain or another account's contact."""
+    from accounts.services import contact_emails_of_other_accounts
+
+    account = Account.objects.get(pk=account_id)
+    other = set(contact_emails_of_other_accounts(account=account, contacts=validated.rows))
+    for index, clean in enumerate(validated.rows):
+        if clean.get("email") in other:
+            validated.errors.append(ItemError(index, "email", "belongs to another account (its domain or its contact)"))
 
 
 def batch_store(validated: Validated, *, historical: bool = False, dry_run: bool = False) -> Stored:
@@ -139,6 +169,10 @@ def _accounts(rows: list[dict], historical: bool) -> Stored:
     pks = dict(Account.objects.filter(external_id__in=list(merged)).values_list("external_id", "pk"))
     domains = [AccountDomain(account_id=pks[ext], domain=d) for ext, r in merged.items() for d in r.get("domains", ())]
     AccountDomain.objects.bulk_create(domains, batch_size=1000, ignore_conflicts=True)
+    if domains:
+        from support.services import tickets_rematch  # unmatched tickets that a new domain fits
+
+        tickets_rematch(domains={d.domain for d in domains})
     created = sum(1 for ext in merged if ext not in existing)
     return Stored(created=created, updated=len(merged) - created, account_ids=set(pks.values()))
 
@@ -163,6 +197,11 @@ def _contacts(rows: list[dict], historical: bool) -> Stored:
     Contact.objects.bulk_create(new, batch_size=1000)
     if changed:
         Contact.objects.bulk_update(changed, list(fields), batch_size=1000)
+    from support.services import (
+        tickets_rematch,  # unmatched tickets that a new contact's email fits
+    )
+
+    tickets_rematch(emails={c.email for c in new + changed if c.email})
     return Stored(created=len(new), updated=len(changed), account_ids=accounts)
 
 

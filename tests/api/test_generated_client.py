@@ -14,7 +14,9 @@ import sys
 
 import httpx
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from scoring.models import Observation
 from tests.api.samples import INGEST_NOW
@@ -43,6 +45,17 @@ def generated(tmp_path, reader, monkeypatch):
         del sys.modules[name]
 
 
+@pytest.fixture
+def in_process():
+    """Like Django's test client: the in-process requests must not close the test's connection (it holds
+    the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def test_the_schema_advertises_json_request_bodies_only(reader):
     schema = json.loads(reader.get("/api/schema/?format=json").content)
     bodies = [op["requestBody"] for path in schema["paths"].values() for op in path.values() if "requestBody" in op]
@@ -50,7 +63,7 @@ def test_the_schema_advertises_json_request_bodies_only(reader):
 
 
 def test_a_generated_client_pushes_observations_and_reads_health(
-    generated, acme, ingest_key, frozen_now, django_capture_on_commit_callbacks
+    generated, acme, ingest_key, frozen_now, django_capture_on_commit_callbacks, in_process
 ):
     modules = [m.name for m in pkgutil.walk_packages(generated.__path__, f"{PACKAGE}.")]
     for name in modules:  # every endpoint module imports (no NameError: Unset)

@@ -149,3 +149,19 @@ def test_it_lets_a_restricted_read_token_learn_nothing_of_other_accounts(world):
     unknown = reader.get("/badge/?email=who@nowhere.example&format=json")
     assert known.status_code == unknown.status_code == 200
     assert known.json() == unknown.json()
+
+
+def test_it_applies_the_same_guards_to_the_bulk_api(world, alice):
+    post = world["restricted"].post
+    gmail = post("/api/v1/bulk/accounts/", {"items": [{"external_id": "ACME-1000", "domain": "gmail.com"}]}, format="json")
+    assert gmail.status_code == 400 and gmail.json()["errors"][0]["field"] == "domain"
+    owner = post("/api/v1/bulk/accounts/", {"items": [{"external_id": "ACME-1000", "owner": "carol@example.com"}]},
+                 format="json")
+    assert owner.status_code == 400 and owner.json()["errors"][0]["field"] == "owner"
+    contact = post("/api/v1/bulk/contacts/", {"items": [{"account": "ACME-1000", "email": "boss@initech.com"}]},
+                   format="json")
+    assert contact.status_code == 400 and contact.json()["errors"][0]["field"] == "email"
+    assert not AccountDomain.objects.filter(account=world["mine"]).exists()
+    assert not Contact.objects.filter(account=world["mine"]).exists()
+    assert post("/api/v1/bulk/accounts/", {"items": [{"external_id": "ACME-1000", "owner": "alice@example.com"}]},
+                format="json").status_code in (200, 201)

@@ -86,9 +86,13 @@ class Worker:
 
 @pytest.fixture
 def start_worker(request, tmp_path):
-    """start_worker(database_url, redis_url=None) -> Worker: one ``manage.py qcluster`` with one worker."""
+    """start_worker(database_url, redis_url=None, env=None) -> Worker: one ``manage.py qcluster`` with one
+    worker (or, with ``command``, another long-running management command in the same environment;
+    ``env`` adds or overrides variables, e.g. ``Q_WORKERS``)."""
 
-    def start(database_url: str, redis_url: str | None = None) -> Worker:
+    def start(database_url: str, redis_url: str | None = None, command: tuple[str, ...] = ("qcluster",),
+              env: dict[str, str] | None = None) -> Worker:
+        extra_env = env or {}
         env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "Q_SYNC", "SLACK_WEBHOOK_URL"}}
         env.update(
             DATABASE_URL=database_url,
@@ -98,9 +102,10 @@ def start_worker(request, tmp_path):
         )
         if redis_url:
             env["REDIS_URL"] = redis_url
-        log = tmp_path / f"qcluster-{len(list(tmp_path.glob('qcluster-*')))}.log"
+        env.update(extra_env)
+        log = tmp_path / f"{command[0]}-{len(list(tmp_path.glob(command[0] + '-*')))}.log"
         handle = log.open("w")
-        command, extra = traveling_command(["manage.py", "qcluster"])
+        command, extra = traveling_command(["manage.py", *command])
         env.update(extra)
         process = subprocess.Popen(
             command,

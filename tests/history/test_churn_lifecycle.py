@@ -33,8 +33,8 @@ def book(clock, scoring_setup):
     logins = scoring_setup.signals["weekly_logins"]
     leaving, staying = AccountFactory(external_id="leaving"), AccountFactory(external_id="staying")
     for d in range(60):
-        observe(leaving, logins, 25 if d >= 30 else 0, NOW - d * DAY)   # silent for the last 30 days
-        observe(staying, logins, 25, NOW - d * DAY)
+        observe(leaving, logins, 3 if d >= 30 else 0, NOW - d * DAY)   # silent for the last 30 days
+        observe(staying, logins, 3, NOW - d * DAY)
     scores_recompute(now=NOW, backfill_days=40)
     return leaving, staying
 

@@ -32,8 +32,8 @@ def book(scoring_setup, alice, team):
     with time_machine.travel(NOW, tick=False):
         for d in range(80):
             at = dt.datetime(2025, 3, 15, 10, tzinfo=dt.UTC) + d * DAY
-            observe(steady, logins, 25, at)
-            observe(falling, logins, 25 if at.date() < dt.date(2025, 5, 15) else 0, at)
+            observe(steady, logins, 3, at)
+            observe(falling, logins, 3 if at.date() < dt.date(2025, 5, 15) else 0, at)
     return scoring_setup, steady, falling
 
 

@@ -17,6 +17,8 @@ from django.core.management import call_command
 from accounts.models import Account
 from playbooks.models import Notification, Playbook, PlaybookStep, Task
 from scoring.models import Segment
+from scoring.validation_preview import preview_build
+from scoring.versions import version_clone_as_draft
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 END = dt.date(2025, 6, 15)                    # the book ended a year ago
@@ -120,6 +122,10 @@ def _expected(rows: dict[str, dict[dt.date, str]], book) -> dict:
 @pytest.mark.django_db
 def test_a_past_book_replays_through_the_documented_commands(tmp_path, scoring_setup, alice, team):
     Segment.objects.create(name="SMB", slug="smb")
+    # The book's logins run 1–30 a week: score them on that wide scale (the standard one saturates at 3).
+    logins = scoring_setup.signals["weekly_logins"]
+    logins.bad_value, logins.good_value = 1, 25
+    logins.save()
     red = Playbook.objects.create(name="Red", trigger_kind="enter_tier", tier="red", severity="high")
     PlaybookStep.objects.create(playbook=red, order=1, title="Call", due_offset_hours=24)
     book = _book()
@@ -135,6 +141,9 @@ def test_a_past_book_replays_through_the_documented_commands(tmp_path, scoring_s
         assert f"for {ACCOUNTS} account(s), {START} to {END}" in out
         _cmd("export_snapshots", "--from", START.isoformat(), "--to", END.isoformat(), str(export))
         report = json.loads(_cmd("backtest", "--start", START.isoformat(), "--end", END.isoformat(), "--json"))
+        # The preview of a draft backtests the chosen period too (not the last 365 days).
+        draft = version_clone_as_draft(version=scoring_setup.version, actor=alice)
+        preview = preview_build(draft=draft, now=NOW, start=START, end=END)["backtest"]
 
     # Loaded as it was: churners ended on their churn date, nothing opened or sent.
     churned = {a["id"]: a["outcome"][1] for a in book if a["kind"] == "churner"}
@@ -173,5 +182,10 @@ def test_a_past_book_replays_through_the_documented_commands(tmp_path, scoring_s
     for tier, (num, den) in want["renewal_by_tier"].items():
         got = report["renewal_by_tier"][tier]["figure"]
         assert (got["numerator"], got["denominator"]) == (num, den), tier
+    # The suggestion and the preview honour the period and its as-of date: every churn of the book counts.
+    assert report["suggested_weights"][0]["churned_cases"] == 50
+    for side in ("published", "draft"):
+        assert preview[side]["outcomes"] == {"churned": 50, "renewed": 90}
+        assert preview[side]["recall"][90]["red"].numerator == want["recall"]["90"][0]
     # The score warned: most churners were red 30 days out, and some red accounts renewed (the scares).
     assert want["recall"]["14"][0] > want["recall"]["90"][0] and want["precision"]["90"][0] < want["precision"]["90"][1]

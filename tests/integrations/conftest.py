@@ -114,3 +114,22 @@ def deliver(client, django_capture_on_commit_callbacks):
             )  # fmt: skip
 
     return post
+
+
+@pytest.fixture
+def make_client():
+    from rest_framework.test import APIClient
+
+    def make(key: str) -> APIClient:
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return api
+
+    return make
+
+
+@pytest.fixture
+def api_client_ingest(db, make_client):
+    from support.models import ApiToken
+
+    return make_client(ApiToken.generate(name="ingest", scope_ingest=True, scope_read=True)[1])

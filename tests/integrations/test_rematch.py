@@ -47,3 +47,24 @@ def test_a_domain_that_does_not_fit_matches_nothing(scoring_setup, freshdesk, de
     account_upsert(external_id="other", data={"domains": ["lobex.example"]})
     ticket.refresh_from_db()
     assert ticket.account is None
+
+
+def test_a_bulk_import_matches_the_unmatched_tickets_its_domains_and_contacts_fit(scoring_setup, freshdesk, deliver, client):
+    from support.models import ApiToken
+
+    by_domain = _unmatched(freshdesk, deliver, "ops@globex.example")
+    body = fixture("freshdesk_automation.json")[0].replace(b"dana@acme.com", b"zoe@gmail.example").replace(b"5012", b"5013")
+    deliver(freshdesk, body, basic_headers("u", "pw"))
+    by_contact = Ticket.objects.get(external_id="5013")
+    key = ApiToken.generate(name="ingest", scope_ingest=True, scope_read=True)[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    response = client.post("/api/v1/bulk/accounts/", {"items": [
+        {"external_id": "globex", "name": "Globex", "domains": ["globex.example"]},
+        {"external_id": "initech", "name": "Initech"}]}, content_type="application/json", **auth)  # fmt: skip
+    assert response.status_code == 201, response.content
+    response = client.post("/api/v1/bulk/contacts/", {"items": [{"account": "initech", "email": "zoe@gmail.example"}]},
+                           content_type="application/json", **auth)  # fmt: skip
+    assert response.status_code == 201, response.content
+    by_domain.refresh_from_db()
+    by_contact.refresh_from_db()
+    assert (by_domain.account.external_id, by_contact.account.external_id) == ("globex", "initech")

@@ -59,6 +59,14 @@ def test_it_refuses_a_bogus_signature_even_with_a_valid_token(world, zendesk, de
     assert not Ticket.objects.exists()
 
 
+def test_it_refuses_a_bogus_signature_beside_a_valid_ingest_token(world, zendesk, deliver):
+    key = ApiToken.generate(name="ingest", scope_ingest=True, scope_read=True)[1]
+    body, _ = fixture("zendesk_trigger_de.json")
+    headers = zendesk_headers(body, secret="bogus") | {"Authorization": f"Bearer {key}"}
+    assert deliver(zendesk, body, headers).status_code == 401
+    assert not Ticket.objects.exists()
+
+
 def test_it_accepts_our_ingest_token_instead_of_the_signature(world, zendesk, deliver):
     key = ApiToken.generate(name="ingest", scope_ingest=True, scope_read=True)[1]
     body, _ = fixture("zendesk_trigger_de.json")

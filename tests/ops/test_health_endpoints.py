@@ -106,8 +106,17 @@ def test_it_exposes_queue_failures_freshness_notifications_and_ingest_counts(cli
     observations_bulk_store(items=items, source="api")
     observations_bulk_store(items=items, source="api")  # a replay stores nothing, counts nothing
     observations_bulk_store(items=items[:1], source="csv")
+    from scoring.models import ScoreOutbox
+
+    ScoreOutbox.objects.create(account_ids=[account.pk])  # a write whose triggers have not run yet
 
     values = _metrics(client)
+    assert values["healthscore_outbox_pending"] == 1
+    assert values["healthscore_outbox_failed"] == 0
+    # The two ingests that stored something asked for a recompute; their tasks go on commit, which this
+    # test's transaction never reaches, so both requests are still pending (the replay asked for none).
+    assert values["healthscore_recompute_requests_pending"] == 2
+    assert values["healthscore_daily_chunks_unfinished"] == 0
     assert values["healthscore_failed_tasks"] == 1
     assert values["healthscore_recompute_task_seconds_count"] == 1
     assert values["healthscore_recompute_task_seconds_sum"] == 4.0

@@ -1,4 +1,5 @@
-"""The daily full recompute enqueues one task per contiguous id range of active accounts."""
+"""The daily full recompute writes a ledger of chunks (contiguous id ranges of active accounts) and
+enqueues one task per chunk."""
 
 from __future__ import annotations
 
@@ -9,34 +10,41 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from playbooks.models import Task
-from scoring.models import AccountScore, ScoreChange
+from scoring.models import AccountScore, DailyChunk, DailyRun, ScoreChange
 from scoring.tasks import recompute_all_enqueue, recompute_range
 from tests.factories import AccountFactory, observe
 from tests.playbooks.engine_world import build_world
 
 
-def test_it_enqueues_one_task_per_chunk(db, monkeypatch):
+def test_it_enqueues_one_task_per_chunk(db, monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr("django_q.conf.Conf.SYNC", False)  # keep the tasks in the (ORM) queue to inspect them
     active = [AccountFactory().pk for _ in range(3)]
     AccountFactory(status="churned")  # inside the second range, skipped by its task
     active += [AccountFactory().pk for _ in range(2)]
 
-    assert recompute_all_enqueue(chunk_size=2) == {"accounts": 5, "chunks": 3}
+    with django_capture_on_commit_callbacks(execute=True):  # the tasks go once the ledger is committed
+        outcome = recompute_all_enqueue(chunk_size=2)
 
-    packages = [SignedPackage.loads(q.payload) for q in OrmQ.objects.order_by("id")]
-    assert [p["func"] for p in packages] == ["scoring.tasks.recompute_range"] * 3
+    run = DailyRun.objects.get()
+    assert outcome == {"accounts": 5, "chunks": 3, "run": run.pk}
+    chunks = list(DailyChunk.objects.filter(run=run).order_by("number"))
     # [first, end) ranges that cover every active account once, in id order.
-    assert [p["args"] for p in packages] == [
-        (active[0], active[2]), (active[2], active[4]), (active[4], active[4] + 1)
+    assert [(c.first_pk, c.end_pk, c.status) for c in chunks] == [
+        (active[0], active[2], "pending"), (active[2], active[4], "pending"), (active[4], active[4] + 1, "pending")
     ]
+    packages = [SignedPackage.loads(q.payload) for q in OrmQ.objects.order_by("id")]
+    assert [p["func"] for p in packages] == ["scoring.tasks.daily_chunk"] * 3
+    assert [p["args"] for p in packages] == [(c.pk,) for c in chunks]
     assert [p["name"] for p in packages] == ["recompute chunk 1/3", "recompute chunk 2/3", "recompute chunk 3/3"]
 
 
 def test_it_enqueues_nothing_without_active_accounts(db, monkeypatch):
     monkeypatch.setattr("django_q.conf.Conf.SYNC", False)
     AccountFactory(status="churned")
-    assert recompute_all_enqueue() == {"accounts": 0, "chunks": 0}
+    outcome = recompute_all_enqueue()
+    assert (outcome["accounts"], outcome["chunks"]) == (0, 0)
     assert not OrmQ.objects.exists()
+    assert DailyRun.objects.get().finished_at is not None  # nothing to do: finished at once
 
 
 def test_it_recomputes_a_range_and_runs_its_triggers(db):

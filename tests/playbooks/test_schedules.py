@@ -1,4 +1,4 @@
-"""setup_schedules creates the four schedules by name and is safe to run again."""
+"""setup_schedules creates the five schedules by name and is safe to run again."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ def test_it_creates_the_schedules_once(db):
         "healthscore: daily rule evaluation": ("playbooks.tasks.rules_evaluate_daily", "D"),
         "healthscore: weekly digest": ("playbooks.tasks.digest_weekly", "W"),
         "healthscore: hourly escalation": ("playbooks.tasks.escalations_hourly", "H"),
+        "healthscore: watchdog": ("scoring.tasks.daily_watchdog", "I"),
     }
-    assert out.getvalue().count("unchanged") == 4
+    assert Schedule.objects.get(name="healthscore: watchdog").minutes == 1
+    assert out.getvalue().count("unchanged") == 5
 
 
 def test_it_repairs_a_changed_schedule_and_drops_duplicates(db):
@@ -32,7 +34,7 @@ def test_it_repairs_a_changed_schedule_and_drops_duplicates(db):
 
     call_command("setup_schedules", stdout=StringIO())
 
-    assert Schedule.objects.count() == 4
+    assert Schedule.objects.count() == 5
     assert Schedule.objects.get(name="healthscore: weekly digest").func == "playbooks.tasks.digest_weekly"
     assert Schedule.objects.get(name="healthscore: hourly escalation").func == "playbooks.tasks.escalations_hourly"
 
@@ -48,4 +50,5 @@ def test_it_plans_the_first_runs_at_the_next_slot():
         "healthscore: daily rule evaluation": dt.datetime(2026, 11, 27, 4, 0, tzinfo=dt.UTC),
         "healthscore: weekly digest": dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC),
         "healthscore: hourly escalation": dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC),
+        "healthscore: watchdog": dt.datetime(2026, 11, 26, 9, 31, tzinfo=dt.UTC),
     }

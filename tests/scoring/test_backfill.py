@@ -15,6 +15,9 @@ from tests.scoring.conftest import DAY, NOW
 @pytest.fixture
 def book(scoring_setup):
     s = scoring_setup.signals
+    # The mechanics under test need a wide scale (the standard 0–3 saturates at 3 logins a week).
+    s["weekly_logins"].bad_value, s["weekly_logins"].good_value = 1, 25
+    s["weekly_logins"].save()
     steady, falling = AccountFactory(), AccountFactory()
     for d in range(40):
         observe(steady, s["weekly_logins"], 25, NOW - d * DAY)

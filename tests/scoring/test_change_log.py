@@ -14,7 +14,7 @@ from tests.scoring.conftest import DAY, NOW
 def account(scoring_setup):
     s = scoring_setup.signals
     a = AccountFactory()
-    observe(a, s["weekly_logins"], 25, NOW - 2 * DAY)   # 100 → usage (alone) 100
+    observe(a, s["weekly_logins"], 3, NOW - 2 * DAY)   # 100 → usage (alone) 100
     observe(a, s["open_tickets"], 0, NOW - 2 * DAY)     # 100; ticket age missing → 50 → support 75
     return a
 
@@ -26,8 +26,8 @@ def test_it_logs_a_large_move_with_the_signals_that_moved(account, scoring_setup
     # → (4000 + 1125 + 750 + 500) / 80 = 79.69
     scores_recompute(account_ids=[account.pk], now=NOW - DAY)
     # Day 2: 13 logins and 4 open tickets arrive.
-    observe(account, s["weekly_logins"], 13, NOW - DAY / 4, source="b")
-    observe(account, s["open_tickets"], 4, NOW - DAY / 4, source="b")
+    observe(account, s["weekly_logins"], 1.5, NOW - DAY / 4, source="b")
+    observe(account, s["open_tickets"], 2.5, NOW - DAY / 4, source="b")
     # logins, decayed mean at NOW: 25 (2 days old, weight 2^(−2/14) = .9057) and 13 (weight 2^(−.25/14) = .9877)
     # → (25·.9057 + 13·.9877) / 1.8934 = 18.74 → (18.74 − 1)/24 = 73.92 → share .5 → 36.96, was 50: −13.04
     # open tickets 4 → 50; share 15/80 · .5 = .09375 → 4.69, was 9.38: −4.69
@@ -50,10 +50,10 @@ def test_it_logs_a_tier_change_even_for_a_small_move(scoring_setup, settings):
     settings.SCORE_CHANGE_MIN_POINTS = 50
     s = scoring_setup.signals
     account = AccountFactory()
-    observe(account, s["weekly_logins"], 25, NOW - 10 * DAY, source="old")
+    observe(account, s["weekly_logins"], 3, NOW - 10 * DAY, source="old")
     observe(account, s["open_tickets"], 0, NOW - 10 * DAY, source="old")
     scores_recompute(account_ids=[account.pk], now=NOW - 8 * DAY)  # 79.69 green
-    observe(account, s["open_tickets"], 8, NOW - 7 * DAY, source="b")  # support 25: 79.69 − 9.38 = 70.31
+    observe(account, s["open_tickets"], 5, NOW - 7 * DAY, source="b")  # support 25: 79.69 − 9.38 = 70.31
     changes = []
     for back in range(7, -1, -1):
         changes += scores_recompute(account_ids=[account.pk], now=NOW - back * DAY).changes
@@ -67,7 +67,7 @@ def test_it_logs_nothing_for_a_small_move_in_the_same_tier(account, scoring_setu
     settings.SCORE_CHANGE_MIN_POINTS = 5
     s = scoring_setup.signals
     scores_recompute(account_ids=[account.pk], now=NOW - DAY)
-    observe(account, s["open_tickets"], 1, NOW - DAY / 4, source="b")  # 87.5: support −6.25 → score −1.17
+    observe(account, s["open_tickets"], 0.625, NOW - DAY / 4, source="b")  # 87.5: support −6.25 → score −1.17
     result = scores_recompute(account_ids=[account.pk], now=NOW)
     assert result.changes == []
     assert not ScoreChange.objects.filter(date=NOW.date()).exists()  # only yesterday's first score

@@ -40,16 +40,21 @@ def test_it_writes_the_hold_reason_into_the_stored_entry(scoring_setup, settings
     settings.SCORE_CHANGE_MIN_POINTS = 50
     s = scoring_setup.signals
     account = AccountFactory()
-    observe(account, s["weekly_logins"], 25, NOW - 10 * DAY, source="old")
+    observe(account, s["weekly_logins"], 3, NOW - 10 * DAY, source="old")
     observe(account, s["open_tickets"], 0, NOW - 10 * DAY, source="old")
     scores_recompute(account_ids=[account.pk], now=NOW - 8 * DAY)  # (4000 + 1125 + 750 + 500) / 80 = 79.69 green
-    observe(account, s["open_tickets"], 8, NOW - 7 * DAY, source="b")  # support 25: 79.69 − 9.38 = 70.31 yellow
+    observe(account, s["open_tickets"], 5, NOW - 7 * DAY, source="b")  # support 25: 79.69 − 9.38 = 70.31 yellow
     changes = []
     for back in range(7, -1, -1):
+        # Logins keep arriving (a week's silence would decay them: the "decay" missing policy).
+        observe(account, s["weekly_logins"], 3, NOW - back * DAY, source=f"day{back}")
         changes += scores_recompute(account_ids=[account.pk], now=NOW - back * DAY).changes
     # Raw yellow from NOW − 7 days; the effective tier follows on day 7 (NOW − 1 day), the score flat at 70.31.
+    # The entry compares with the last entry (the first score, 79.69), not with yesterday (70.31): the
+    # move that the tier change follows is in it.
     (change,) = changes
-    assert change.summary == "Tier green \u2192 yellow after holding 7 days (score 70)"
+    assert change.summary == "Tier green \u2192 yellow after holding 7 days (score 70); \u22129: open support tickets \u22129"
+    assert (round(change.from_score, 2), round(change.to_score, 2)) == (79.69, 70.31)
 
 
 def test_a_red_49_7_reads_49_in_the_summary_like_everywhere_else():

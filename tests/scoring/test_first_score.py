@@ -14,16 +14,17 @@ FIELDS = ("date", "from_score", "to_score", "from_tier", "to_tier", "tier_change
 
 
 def test_it_words_a_first_score_without_deltas():
-    assert describe_change(before=None, after={"signals": []}, from_score=None, to_score=41.6, to_tier="red") == (  # shown rounded down, like the app
-        [], "First score: 41 (red)"
+    # Scores read rounded down, like everywhere in the app (a red 49.7 never reads 50).
+    assert describe_change(before=None, after={"signals": []}, from_score=None, to_score=41.6, to_tier="red") == (
+        [], "First score: 41 (red)"  # rounded down: never across a threshold
     )
 
 
 def test_it_logs_the_first_score_of_a_new_account_once(scoring_setup):
     s = scoring_setup.signals
     account = AccountFactory()
-    observe(account, s["weekly_logins"], 1, NOW - DAY)     # (1 − 1)/24 → 0: usage 0
-    observe(account, s["open_tickets"], 8, NOW - DAY)      # 0; ticket age neutral 50 → support 25
+    observe(account, s["weekly_logins"], 0, NOW - DAY)     # 0 of 0 → 3: usage 0
+    observe(account, s["open_tickets"], 5, NOW - DAY)      # 5 of 5 → 0: 0; ticket age neutral 50 → support 25
     # (40·0 + 15·25 + 15·50 + 10·50) / 80 = 20.31 → red
     result = scores_recompute(account_ids=[account.pk], now=NOW)
     (change,) = result.changes
@@ -41,11 +42,11 @@ def test_it_logs_the_first_score_of_a_new_account_once(scoring_setup):
 def test_it_updates_the_first_entry_when_its_day_is_recomputed_with_new_data(scoring_setup):
     s = scoring_setup.signals
     account = AccountFactory()
-    observe(account, s["weekly_logins"], 1, NOW - DAY)
+    observe(account, s["weekly_logins"], 0, NOW - DAY)
     scores_recompute(account_ids=[account.pk], now=NOW - DAY / 2)
     # Usage 0; others neutral: (0 + 15·50 + 15·50 + 10·50) / 80 = 25 → red.
     assert ScoreChange.objects.get().summary == "First score: 25 (red)"
-    observe(account, s["weekly_logins"], 25, NOW - DAY / 4, source="b")  # latest-ish mean rises
+    observe(account, s["weekly_logins"], 3, NOW - DAY / 4, source="b")  # latest-ish mean rises
     result = scores_recompute(account_ids=[account.pk], now=NOW)
     (change,) = result.changes
     entry = ScoreChange.objects.get()
@@ -60,7 +61,7 @@ def test_it_logs_no_first_score_for_a_backfill_of_an_account_with_older_history(
     old, new = AccountFactory(), AccountFactory()
     for a in (old, new):
         for d in range(20):
-            observe(a, s["weekly_logins"], 25, NOW - d * DAY)
+            observe(a, s["weekly_logins"], 3, NOW - d * DAY)
     scores_recompute(account_ids=[old.pk], now=NOW - 10 * DAY)  # old already has a score before the range
     ScoreChange.objects.all().delete()
     scores_recompute(now=NOW, backfill_days=5)

@@ -2,9 +2,9 @@
 
 Category weights: usage 40, engagement 20, support 15, relationship 15, commercial 10 (Σ 100).
 Signals (bad → good, aggregation, weight in category):
-  usage:        active_user_rate 10 → 70 (mean, half-life 14d, exclude) 60 · weekly_logins 1 → 25 (mean, zero) 40
-  engagement:   core_feature_adoption 10 → 80 (latest, exclude) 100
-  support:      open_tickets 8 → 0 (latest, neutral) 50 · ticket_age_days 21 → 1 (latest, neutral) 50
+  usage:        active_user_rate 10 → 70 (mean, half-life 14d, decay) 60 · weekly_logins 0 → 3 (mean, decay) 40
+  engagement:   core_feature_adoption 10 → 50 (latest, exclude) 100
+  support:      open_tickets 5 → 0 (latest, neutral) 50 · ticket_age_days 21 → 1 (latest, neutral) 50
   relationship: nps −50 → 50 (mean, neutral) 100
   commercial:   days_to_renewal 15 → 120 (latest, neutral) 30 · payment_health 0 → 100 (latest, neutral) 70
 """
@@ -30,19 +30,19 @@ def accounts(scoring_setup):
     healthy, patchy, failing = AccountFactory(), AccountFactory(), AccountFactory()
     _observe_all(healthy, s, {
         "active_user_rate": 55,     # (55 − 10) / 60 = 75
-        "weekly_logins": 19,        # (19 − 1) / 24 = 75        → usage 75
-        "core_feature_adoption": 66,  # (66 − 10) / 70 = 80     → engagement 80
-        "open_tickets": 2,          # (2 − 8) / (0 − 8) = 75
-        "ticket_age_days": 6,       # (6 − 21) / (1 − 21) = 75  → support 75
+        "weekly_logins": 2.25,      # 2.25 / 3 = 75             → usage 75
+        "core_feature_adoption": 42,  # (42 − 10) / 40 = 80     → engagement 80
+        "open_tickets": 1,          # (1 − 5) / (0 − 5) = 80
+        "ticket_age_days": 5,       # (5 − 21) / (1 − 21) = 80  → support 80
         "nps": 30,                  # (30 + 50) / 100 = 80      → relationship 80
         "days_to_renewal": 99,      # (99 − 15) / 105 = 80
         "payment_health": 90,       # 90  → commercial .3·80 + .7·90 = 87
     })
-    # healthy = .40·75 + .20·80 + .15·75 + .15·80 + .10·87 = 30 + 16 + 11.25 + 12 + 8.7 = 77.95 → green
+    # healthy = .40·75 + .20·80 + .15·80 + .15·80 + .10·87 = 30 + 16 + 12 + 12 + 8.7 = 78.7 → green
 
     _observe_all(patchy, s, {
-        "weekly_logins": 13,        # (13 − 1) / 24 = 50; active_user_rate missing (exclude) → usage 50
-        "open_tickets": 4,          # 50; ticket_age missing → neutral 50 → support 50
+        "weekly_logins": 1.5,       # 1.5 / 3 = 50; active_user_rate never reported (decay: excluded) → usage 50
+        "open_tickets": 2.5,        # (2.5 − 5) / −5 = 50; ticket_age missing → neutral 50 → support 50
         "days_to_renewal": 57,      # (57 − 15) / 105 = 40
         "payment_health": 100,      # 100 → commercial .3·40 + .7·100 = 82
     })
@@ -53,11 +53,11 @@ def accounts(scoring_setup):
     observe(failing, s["active_user_rate"], 46, NOW)              # weight 1
     observe(failing, s["active_user_rate"], 10, NOW - 14 * DAY)   # weight .5 (one half-life)
     # decayed mean (46 + 5) / 1.5 = 34 → (34 − 10) / 60 = 40
-    observe(failing, s["weekly_logins"], 30, NOW - 40 * DAY)      # stale (> 30 days) → zero policy → 0
+    observe(failing, s["weekly_logins"], 30, NOW - 40 * DAY)      # stale (> 30 days) → decay policy → 0
     # usage = .6·40 + .4·0 = 24
     _observe_all(failing, s, {
-        "core_feature_adoption": 17,  # (17 − 10) / 70 = 10
-        "open_tickets": 10,         # (10 − 8) / −8 < 0 → 0
+        "core_feature_adoption": 14,  # (14 − 10) / 40 = 10
+        "open_tickets": 10,         # (10 − 5) / −5 < 0 → 0
         "ticket_age_days": 11,      # (11 − 21) / −20 = 50  → support 25
         "nps": -20,                 # 30
         "days_to_renewal": 120,     # 100
@@ -71,7 +71,7 @@ def test_it_scores_three_accounts_as_computed_by_hand(accounts):
     healthy, patchy, failing = accounts
     scores_recompute(account_ids=[a.pk for a in accounts], now=NOW)
     got = {a.account_id: a for a in AccountScore.objects.all()}
-    assert (got[healthy.pk].score, got[healthy.pk].tier) == (pytest.approx(77.95), "green")
+    assert (got[healthy.pk].score, got[healthy.pk].tier) == (pytest.approx(78.7), "green")
     assert (got[patchy.pk].score, got[patchy.pk].tier) == (pytest.approx(54.0), "yellow")
     assert (got[failing.pk].score, got[failing.pk].tier) == (pytest.approx(26.35), "red")
 

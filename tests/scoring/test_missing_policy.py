@@ -70,3 +70,39 @@ def test_it_is_neutral_with_no_data_at_all():
     c = score_components(_model("exclude"), {}, NOW)
     assert c["raw_score"] == 50.0
     assert c["top_reasons"] == ["No data for any signal: score is neutral (50)"]
+
+
+# --- "decay": silence counts (usage-type signals) ------------------------------------------
+
+
+def test_decay_keeps_the_full_sub_score_within_a_week_of_silence():
+    b = {**A_ONLY, 2: SignalAggregate(newest_at=NOW - 7 * DAY, latest=100.0)}
+    c = score_components(_model("decay"), b, NOW)
+    assert _row(c, "b")["sub_score"] == 100.0
+    assert _row(c, "b")["silence_factor"] == 1.0
+    assert c["raw_score"] == 90.0
+
+
+def test_decay_halves_the_sub_score_each_half_life_after_the_grace_week():
+    # b: 100 last seen 21 days ago: 14 days past the 7-day grace, one half-life (14) → 50
+    quiet = {**A_ONLY, 2: SignalAggregate(newest_at=NOW - 21 * DAY, latest=100.0)}
+    c = score_components(_model("decay"), quiet, NOW)
+    b = _row(c, "b")
+    assert (b["status"], b["sub_score"], b["silence_factor"]) == ("ok", 50.0, 0.5)
+    assert c["raw_score"] == 65.0  # (80 + 50) / 2: lower than exclude's 80, the silence is not masked
+    assert "B: no data since 2026-05-25, counted as 50 of 100 (was 100): \u221225" in c["top_reasons"]
+
+
+def test_decay_counts_a_signal_that_went_quiet_beyond_its_window_as_the_bad_value():
+    gone = {**A_ONLY, 2: SignalAggregate(newest_at=NOW - 31 * DAY)}
+    c = score_components(_model("decay"), gone, NOW)
+    b = _row(c, "b")
+    assert (b["status"], b["sub_score"], b["silence_factor"]) == ("stale", 0.0, 0.0)
+    assert c["raw_score"] == 40.0
+    assert "B: no data since 2026-05-15, counted as 0 of 100: \u221250" in c["top_reasons"]
+
+
+def test_decay_excludes_a_signal_that_never_reported():
+    c = score_components(_model("decay"), A_ONLY, NOW)
+    assert _row(c, "b")["sub_score"] is None
+    assert c["raw_score"] == 80.0

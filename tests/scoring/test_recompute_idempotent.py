@@ -21,11 +21,11 @@ def test_it_adds_no_rows_and_changes_nothing_on_a_second_run(scoring_setup):
     s = scoring_setup.signals
     accounts = [AccountFactory() for _ in range(4)]
     for i, a in enumerate(accounts):
-        observe(a, s["weekly_logins"], 20, NOW - 3 * DAY)
+        observe(a, s["weekly_logins"], 2.4, NOW - 3 * DAY)
         observe(a, s["open_tickets"], i, NOW - 3 * DAY)
     scores_recompute(now=NOW - DAY)            # yesterday's state
     for a in accounts[:2]:
-        observe(a, s["weekly_logins"], 2, NOW - DAY / 2)  # today the logins collapse for two accounts
+        observe(a, s["weekly_logins"], 0.125, NOW - DAY / 2)  # today the logins collapse for two accounts
     first = scores_recompute(now=NOW)
     assert len(first.changes) == 2
     before = {m: _state(m) for m in (AccountScore, ScoreSnapshot, ScoreChange)}

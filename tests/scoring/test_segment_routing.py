@@ -14,7 +14,7 @@ def test_it_scores_by_segment_model_else_default(scoring_setup):
     ent_version = create_published_version(enterprise, scoring_setup.signals, category_weights={"support": 1})
     in_ent, in_smb, no_segment = AccountFactory(segment=enterprise), AccountFactory(segment=smb), AccountFactory()
     for a in (in_ent, in_smb, no_segment):
-        observe(a, scoring_setup.signals["open_tickets"], 2, NOW - DAY)
+        observe(a, scoring_setup.signals["open_tickets"], 1.25, NOW - DAY)
     scores_recompute(now=NOW)
     versions = dict(AccountScore.objects.values_list("account_id", "model_version_id"))
     assert versions == {in_ent.pk: ent_version.pk, in_smb.pk: scoring_setup.version.pk,

@@ -105,23 +105,31 @@ def upload(text: str, **extra):
     return {"file": SimpleUploadedFile("obs.csv", text.encode(), content_type="text/csv"), **extra}
 
 
-def test_it_imports_through_the_admin_page(client, ops, acme):
+def post_and_run(client, data, capture):
+    """Upload through the admin page, then let the enqueued job run (django-q is synchronous in tests)."""
+    with capture(execute=True):
+        response = client.post("/imports/observations/", data)
+    assert response.status_code == 302 and response["Location"].startswith("/imports/observations/")
+    return client.get(response["Location"])
+
+
+def test_it_imports_through_the_admin_page(client, ops, acme, django_capture_on_commit_callbacks):
     client.force_login(ops)
-    response = client.post("/imports/observations/", upload(GOOD))
-    assert response.status_code == 302
-    assert response["Location"] == "/admin/scoring/observation/"
+    page = post_and_run(client, upload(GOOD), django_capture_on_commit_callbacks)
+    assert page.status_code == 200
+    assert "Imported 3 new observations from 3 rows" in page.content.decode()
     assert Observation.objects.count() == 3
 
 
-def test_it_lists_errors_on_the_admin_page_and_imports_nothing(client, ops, acme):
+def test_it_lists_errors_on_the_admin_page_and_imports_nothing(client, ops, acme, django_capture_on_commit_callbacks):
     client.force_login(ops)
-    response = client.post("/imports/observations/", upload(MIXED))
-    assert response.status_code == 400
-    html = response.content.decode()
+    page = post_and_run(client, upload(MIXED), django_capture_on_commit_callbacks)
+    assert page.status_code == 400
+    html = page.content.decode()
     assert "6 problems — nothing was imported" in html
     assert "<td>3</td><td>account</td><td>unknown account &#x27;nope&#x27;</td>" in html
     assert Observation.objects.count() == 0
-    dry = client.post("/imports/observations/", upload(GOOD, dry_run="on"))
+    dry = post_and_run(client, upload(GOOD, dry_run="on"), django_capture_on_commit_callbacks)
     assert "Dry run: all 3 rows valid" in dry.content.decode()
     assert Observation.objects.count() == 0
 
@@ -151,10 +159,12 @@ def test_it_restricts_the_admin_page_to_staff_with_permission(client, personas):
 
 
 @pytest.mark.parametrize("value", ["1e30", "-1e30", "1.7e308"])
-def test_the_admin_page_names_the_line_of_a_poisoned_value_and_imports_nothing(client, ops, acme, value):
+def test_the_admin_page_names_the_line_of_a_poisoned_value_and_imports_nothing(
+    client, ops, acme, value, django_capture_on_commit_callbacks
+):
     client.force_login(ops)
     text = f"account,signal,value,observed_at\nacme,weekly_logins,12,2026-11-18T00:00:00Z\nacme,nps,{value},2026-11-18\n"
-    response = client.post("/imports/observations/", upload(text))
+    response = post_and_run(client, upload(text), django_capture_on_commit_callbacks)
     assert response.status_code == 400
     html = response.content.decode()
     assert "1 problem — nothing was imported" in html

@@ -308,8 +308,8 @@ class Command(BaseCommand):
         )
         self._step(f"score history: backfilling {days - replay} days")
         progress = ProgressBar(self.stderr, "history")
-        scores_recompute(
-            account_ids=live_at_replay, now=replay_start, backfill_days=days - replay,
+        scores_recompute(  # history: no tasks, no alerts (effects=False)
+            account_ids=live_at_replay, now=replay_start, backfill_days=days - replay, effects=False,
             progress=lambda done, total: progress.update(done, len(accounts)),
         )
         done = len(live_at_replay)
@@ -320,7 +320,7 @@ class Command(BaseCommand):
                 by_date.setdefault(date, []).append(pk)
         for date, pks in sorted(by_date.items()):
             last = dt.datetime.combine(date, dt.time(23, 0), tzinfo=dt.UTC)
-            scores_recompute(account_ids=pks, now=last, backfill_days=(date - first_day).days + 1)
+            scores_recompute(account_ids=pks, now=last, backfill_days=(date - first_day).days + 1, effects=False)
             done += len(pks)
             progress.update(done, len(accounts))
         progress.close()
@@ -331,10 +331,12 @@ class Command(BaseCommand):
         for back in range(replay - 1, -1, -1):
             day_now = now - dt.timedelta(days=back)
             ids = [pk for pk in live_at_replay if pk not in churned_on or churned_on[pk] >= day_now.date()]
-            result = scores_recompute(account_ids=ids, now=day_now)
+            result = scores_recompute(account_ids=ids, now=day_now, effects=triggers_evaluate is not None)
             if triggers_evaluate is not None:
+                from scoring.effects import effects_drain
+
                 step_started = timezone.now()
-                triggers_evaluate(result=result, now=day_now)
+                effects_drain(ids=result.outbox_ids, now=day_now)
                 # created_at is auto_now_add: date the new tasks and notifications on the simulated day.
                 Task.objects.filter(created_at__gte=step_started).update(created_at=day_now)
                 Notification.objects.filter(created_at__gte=step_started).update(created_at=day_now, sent_at=day_now)

@@ -22,6 +22,7 @@ class ScheduleSpec:
     schedule_type: str
     hour: int | None = None  # local hour of the first run (daily, weekly)
     weekday: int | None = None  # 0 = Monday (weekly)
+    minutes: int | None = None  # MINUTES schedules: every this many minutes
 
 
 SCHEDULES = [
@@ -29,12 +30,16 @@ SCHEDULES = [
     ScheduleSpec("healthscore: daily rule evaluation", "playbooks.tasks.rules_evaluate_daily", Schedule.DAILY, hour=4),
     ScheduleSpec("healthscore: weekly digest", "playbooks.tasks.digest_weekly", Schedule.WEEKLY, hour=7, weekday=0),
     ScheduleSpec("healthscore: hourly escalation", "playbooks.tasks.escalations_hourly", Schedule.HOURLY),
+    # Finishes whatever died: stopped daily chunks, unacted score outbox rows, undelivered alerts.
+    ScheduleSpec("healthscore: watchdog", "scoring.tasks.daily_watchdog", Schedule.MINUTES, minutes=1),
 ]
 
 
 def first_run(spec: ScheduleSpec, now: dt.datetime) -> dt.datetime:
     """The next slot of a schedule after ``now`` (local time)."""
     local = timezone.localtime(now)
+    if spec.minutes is not None:
+        return (local + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
     if spec.hour is None:
         return (local + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     slot = local.replace(hour=spec.hour, minute=0, second=0, microsecond=0)
@@ -54,14 +59,14 @@ def schedules_ensure(*, now: dt.datetime) -> dict[str, str]:
             if not existing:
                 Schedule.objects.create(
                     name=spec.name, func=spec.func, schedule_type=spec.schedule_type, repeats=-1,
-                    next_run=first_run(spec, now),
+                    next_run=first_run(spec, now), minutes=spec.minutes,
                 )
                 outcome[spec.name] = "created"
                 continue
             schedule, duplicates = existing[0], existing[1:]
             for extra in duplicates:  # e.g. left by an older setup: keep exactly one per name
                 extra.delete()
-            wanted = {"func": spec.func, "schedule_type": spec.schedule_type, "repeats": -1}
+            wanted = {"func": spec.func, "schedule_type": spec.schedule_type, "repeats": -1, "minutes": spec.minutes}
             changed = {k: v for k, v in wanted.items() if getattr(schedule, k) != v}
             if changed or duplicates:
                 if "schedule_type" in changed:
@@ -74,7 +79,7 @@ def schedules_ensure(*, now: dt.datetime) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Create the django-q2 schedules (daily recompute, daily rules, weekly digest, hourly escalation)."
+    help = "Create the django-q2 schedules (daily recompute, daily rules, weekly digest, hourly escalation, watchdog)."
 
     def handle(self, *args, **options):
         outcome = schedules_ensure(now=timezone.now())

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from healthscore.progress import ProgressBar
+from scoring.effects import effects_drain
 from scoring.history import HistoryExists, history_rebuild
 from scoring.services import scores_recompute
 
@@ -23,7 +24,8 @@ def _date(text: str) -> dt.date:
 
 class Command(BaseCommand):
     help = ("Recompute health scores now, rebuild the last N days of daily history, or build the history of "
-            "any date range (--from/--to). Rebuilding history opens no task and sends no notification.")
+            "any date range (--from/--to). Rebuilding history opens no task and sends no notification; a "
+            "recompute (and --backfill-days, for today's changes) opens the playbook tasks and alerts.")
 
     def add_arguments(self, parser):
         parser.add_argument("--account", action="append", default=[], metavar="EXTERNAL_ID",
@@ -61,10 +63,21 @@ class Command(BaseCommand):
         bar = ProgressBar(self.stderr, "backfill" if backfill_days else "scores")
         result = scores_recompute(account_ids=ids, now=timezone.now(), backfill_days=backfill_days, progress=bar.update)
         bar.close()
+        # The same loop as the workers: act on what the writes recorded (playbook tasks, alerts),
+        # then on anything an earlier run or a crashed worker left unacted (the sweeper).
+        acted = effects_drain(ids=result.outbox_ids)
+        swept = effects_drain()
+        tasks = acted.get("tasks", 0) + swept.get("tasks", 0)
+        alerts = acted.get("notifications", 0) + swept.get("notifications", 0)
         self.stdout.write(
             f"Recomputed {len(result.account_ids)} account(s) in {time.monotonic() - started:.1f}s; "
-            f"{len(result.changes)} change-log entr{'y' if len(result.changes) == 1 else 'ies'} today."
+            f"{len(result.changes)} change-log entr{'y' if len(result.changes) == 1 else 'ies'} today; "
+            f"{tasks} task(s) opened, {alerts} notification(s) queued"
+            + (f" ({swept['rows']} earlier record(s) acted on)" if swept.get("rows") else "") + "."
         )
+        failed = acted.get("failed", 0) + swept.get("failed", 0)
+        if failed:
+            self.stderr.write(f"{failed} outbox record(s) failed; see Score outbox in the admin.")
 
     def _history(self, ids, first_day: dt.date, last_day: dt.date, replace: bool, started: float) -> None:
         bar = ProgressBar(self.stderr, "history")
