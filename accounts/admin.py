@@ -13,7 +13,7 @@ class AccountDomainInline(admin.TabularInline):
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
-    fields = ["name", "email", "title", "role", "in_role_since", "left_at"]
+    fields = ["name", "email", "title", "role", "in_role_since", "left_at", "last_touch_at"]
 
 
 class OutcomeInline(admin.TabularInline):

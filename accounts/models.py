@@ -115,6 +115,9 @@ class Contact(models.Model):
     role = models.CharField(max_length=30, choices=Role.choices, default=Role.USER)
     in_role_since = models.DateField(null=True, blank=True)
     left_at = models.DateField(null=True, blank=True, help_text="Set when the person left the role or company.")
+    last_touch_at = models.DateField(
+        null=True, blank=True, help_text="Last meeting, call or reply with the team (the CRM's last activity date)."
+    )
 
     class Meta:
         ordering = ["account", "role", "name"]

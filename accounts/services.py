@@ -178,7 +178,7 @@ def contacts_upsert(*, account: Account, contacts: list[dict[str, Any]], replace
     existing = list(Contact.objects.filter(account=account))
     by_email = {c.email.lower(): c for c in existing if c.email}
     by_name = {c.name: c for c in existing if not c.email}
-    fields = ("name", "email", "title", "role", "in_role_since", "left_at")
+    fields = ("name", "email", "title", "role", "in_role_since", "left_at", "last_touch_at")
     to_create: list[Contact] = []
     to_update: list[Contact] = []
     kept: list[Contact] = []

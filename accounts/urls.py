@@ -12,5 +12,6 @@ urlpatterns = [
     path("views/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("accounts/<str:external_id>/", views.detail, name="detail"),
     path("accounts/<str:external_id>/override/", views.override_new, name="override"),
+    path("accounts/<str:external_id>/sentiment/", views.sentiment_new, name="sentiment"),
     path("accounts/<str:external_id>/timeline/", views.timeline, name="timeline"),
 ]

@@ -24,6 +24,7 @@ from accounts.timeline import account_timeline
 from healthscore.bounds import BadInput
 from healthscore.views import partial_template, push_clean_url
 from scoring.charts import history_chart
+from scoring.derived import SENTIMENT_WORDS, sentiment_record, sentiment_trend
 from scoring.models import Override
 from scoring.overrides import override_create
 from scoring.tasks import recompute_accounts
@@ -159,6 +160,8 @@ def _detail_context(request: HttpRequest, account, override_form: OverrideForm |
         "chart": history_chart(data["history"]),
         "can_act": can_act,
         "override_form": override_form or OverrideForm(initial={"effect": "cap", "value": 40}),
+        "sentiment": sentiment_trend(account),
+        "sentiment_words": sorted(SENTIMENT_WORDS.items()),
         **data,
     }
 
@@ -201,3 +204,22 @@ def override_new(request: HttpRequest, external_id: str) -> HttpResponse:
         response["HX-Reselect"] = "#main"
         return response
     return redirect("accounts:detail", external_id=account.external_id)
+
+
+@requires(Cap.ACT_ON_ACCOUNTS)
+@require_POST
+def sentiment_new(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The CSM's quick 1–5: stored (one per CSM and day), audited, and the score recomputed at once."""
+    account = get_account_for_user(request.user, external_id, act=True)
+    try:
+        value = int(request.POST.get("value", ""))
+        sentiment_record(account=account, actor=request.user, value=value, now=timezone.now())
+    except (ValueError, ValidationError):
+        messages.error(request, "Sentiment is a whole number from 1 to 5.")
+        return redirect(reverse("accounts:detail", args=[account.external_id]) + "#sentiment")
+    try:
+        recompute_accounts([account.pk])
+    except Exception:  # noqa: BLE001 - the rating is stored; the worker retries the recompute
+        logger.exception("synchronous recompute after a sentiment failed", extra={"account": account.pk})
+    messages.success(request, f"Sentiment recorded: {value} of 5 ({SENTIMENT_WORDS[value]}).")
+    return redirect(reverse("accounts:detail", args=[account.external_id]) + "#sentiment")

@@ -84,6 +84,8 @@ def conversation_parse(payload: dict, item: dict) -> p.TicketData:
             opened_at=p.when(item.get("created_at"), "data.item.created_at"),
             updated_at=p.when(item.get("updated_at"), "data.item.updated_at"),
             solved_at=p.when(_d(item.get("statistics")).get("last_close_at"), "data.item.statistics.last_close_at"),
+            first_response_at=p.when(_d(item.get("statistics")).get("first_admin_reply_at"),
+                                     "data.item.statistics.first_admin_reply_at"),
             raw=payload,
         )
     )

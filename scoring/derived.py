@@ -16,6 +16,14 @@ so the signal is excluded for it — never a zero for a CRM that has no contacts
   1" opens the champion playbook (``playbooks.rules``, signal conditions).
 - ``engaged_contacts`` (relationship): contacts in role today (multi-threading: one is
   fragile, five is healthy).
+- ``exec_sponsor_touch_days`` (relationship): days since an executive sponsor in role was last
+  touched (``Contact.last_touch_at``, the CRM's last activity; 002/003: "when did the executive
+  sponsor last engage?"); no value without a sponsor touch on record.
+- ``csm_sentiment`` (relationship): the CSM's quick 1–5 on the account page (``sentiment_record``:
+  an observation of source ``csm``, one per CSM and day, audited); its latest value over 90 days
+  (the guides' structured qualitative signal, 004), shown trended on the account page.
+- ``ticket_first_response_hours`` (support): mean hours from opening to the team's first reply
+  (``Ticket.first_response_at``) over the tickets opened in the last 90 days that have one.
 - ``ticket_resolution_days`` (support): mean days from opening to solving over the tickets
   solved in the last 90 days.
 - ``escalations_90d`` (support): tickets escalated among those opened in the last 90 days.
@@ -44,6 +52,12 @@ DERIVED_SIGNALS = [
      "1 while a champion is in role; 0 once one left with no successor within 14 days."),
     ("engaged_contacts", "Engaged contacts", "relationship", "higher", 1, 5, "latest", 30, None, "exclude", "contacts",
      "Contacts in role today (multi-threading)."),
+    ("exec_sponsor_touch_days", "Executive sponsor last touch", "relationship", "lower", 120, 14, "latest", 30, None,
+     "exclude", "days", "Days since an executive sponsor in role was last met or replied."),
+    ("csm_sentiment", "CSM sentiment", "relationship", "higher", 1, 5, "latest", 90, None, "exclude", "of 5",
+     "The CSM's 1–5 on the account page (1: about to leave, 5: advocate); latest of the last 90 days."),
+    ("ticket_first_response_hours", "Ticket first response", "support", "lower", 48, 2, "latest", 30, None, "exclude",
+     "hours", "Mean hours from opening to the first reply, tickets opened in the last 90 days."),
     ("ticket_resolution_days", "Ticket resolution time", "support", "lower", 14, 1, "latest", 30, None, "exclude", "days",
      "Mean days from opening to solving, tickets solved in the last 90 days."),
     ("escalations_90d", "Escalations (90 days)", "support", "lower", 3, 0, "latest", 30, None, "exclude", "tickets",
@@ -54,7 +68,9 @@ DERIVED_SIGNALS = [
 # The standard model's derived block: weights inside their categories, beside the engine's own
 # signals (relationship: NPS 100; support: open tickets 50, oldest ticket 50).
 DERIVED_SIGNAL_WEIGHTS = {
-    "champion_coverage": 100, "engaged_contacts": 50, "ticket_resolution_days": 30, "escalations_90d": 30,
+    "champion_coverage": 100, "engaged_contacts": 50, "exec_sponsor_touch_days": 50, "csm_sentiment": 50,
+    "ticket_first_response_hours": 30,
+    "ticket_resolution_days": 30, "escalations_90d": 30,
     "csat_trend": 20,
 }
 
@@ -69,15 +85,22 @@ def derived_signals_create() -> dict[str, SignalDefinition]:
 
 
 def relationship_values(account_ids: Sequence[int], today: dt.date) -> dict[int, dict[str, float]]:
-    """champion_coverage and engaged_contacts per account (one query over contacts)."""
-    rows = Contact.objects.filter(account_id__in=list(account_ids)).values_list("account_id", "role", "in_role_since", "left_at")
+    """champion_coverage, engaged_contacts and exec_sponsor_touch_days per account (one query over contacts)."""
+    rows = Contact.objects.filter(account_id__in=list(account_ids)).values_list(
+        "account_id", "role", "in_role_since", "left_at", "last_touch_at"
+    )
     contacts: dict[int, list[tuple[str, dt.date | None, dt.date | None]]] = {}
-    for account_id, role, since, left in rows:
+    touches: dict[int, list[dt.date]] = {}
+    for account_id, role, since, left, touch in rows:
         contacts.setdefault(account_id, []).append((role, since, left))
+        if role == Contact.Role.EXECUTIVE_SPONSOR and touch is not None and touch <= today and (left is None or left > today):
+            touches.setdefault(account_id, []).append(touch)
     out: dict[int, dict[str, float]] = {}
     for account_id, people in contacts.items():
         in_role = [p for p in people if p[2] is None or p[2] > today]
         values = {"engaged_contacts": float(len(in_role))}
+        if account_id in touches:
+            values["exec_sponsor_touch_days"] = float((today - max(touches[account_id])).days)
         champions = [p for p in people if p[0] == Contact.Role.CHAMPION]
         if any(p in in_role for p in champions):
             values["champion_coverage"] = 1.0
@@ -98,6 +121,8 @@ def support_values(account_ids: Sequence[int], now: dt.datetime) -> dict[int, di
         .values("account_id")
         .annotate(
             resolution=Avg(F("solved_at") - F("opened_at"), filter=Q(solved_at__gte=recent, solved_at__lte=now)),
+            first_response=Avg(F("first_response_at") - F("opened_at"),
+                               filter=Q(opened_at__gte=recent, first_response_at__isnull=False, first_response_at__lte=now)),
             escalations=Count("pk", filter=Q(escalated=True, opened_at__gte=recent)),
             opened=Count("pk", filter=Q(opened_at__gte=recent)),
             csat_now=Avg("csat", filter=Q(csat__isnull=False, updated_at__gte=recent)),
@@ -109,6 +134,8 @@ def support_values(account_ids: Sequence[int], now: dt.datetime) -> dict[int, di
         values: dict[str, float] = {}
         if row["resolution"] is not None:
             values["ticket_resolution_days"] = round(row["resolution"].total_seconds() / 86400, 2)
+        if row["first_response"] is not None:
+            values["ticket_first_response_hours"] = round(row["first_response"].total_seconds() / 3600, 2)
         if row["opened"]:
             values["escalations_90d"] = float(row["escalations"])
         if row["csat_now"] is not None and row["csat_before"] is not None:
@@ -143,3 +170,51 @@ def derived_refresh(*, account_ids: Sequence[int], now: dt.datetime, relationshi
         for account_id, by_key in support_values(account_ids, now).items():
             values.setdefault(account_id, {}).update(by_key)
     return _write(values, now)
+
+
+SENTIMENT_SOURCE = "csm"
+SENTIMENT_WORDS = {1: "About to leave", 2: "Unhappy", 3: "Neutral", 4: "Happy", 5: "Advocate"}
+
+
+def sentiment_record(*, account, actor, value: int, now: dt.datetime) -> Observation:
+    """The CSM's 1–5 for this account today: one observation per CSM and day (a second rating the
+    same day replaces the first), audited (before/after). The caller recomputes the score."""
+    from django.core.exceptions import ValidationError
+
+    from scoring.audit import audit_record, snapshot
+
+    if value not in SENTIMENT_WORDS:
+        raise ValidationError({"value": "Sentiment is a whole number from 1 to 5."})
+    signal = SignalDefinition.objects.filter(key="csm_sentiment", active=True).first()
+    if signal is None:
+        raise ValidationError("The CSM sentiment signal is not set up (derived_signals_create).")
+    key = f"{SENTIMENT_SOURCE}|{account.pk}|{actor.pk}|{timezone.localdate(now).isoformat()}"
+    held = Observation.objects.filter(idempotency_key=key).first()
+    before = snapshot(held) if held else None
+    obs, _ = Observation.objects.update_or_create(
+        idempotency_key=key,
+        defaults=dict(account=account, signal=signal, value=float(value), observed_at=now, source=SENTIMENT_SOURCE),
+    )
+    audit_record(actor=actor, action="update" if held else "create", obj=obs, before=before, after=snapshot(obs))
+    return obs
+
+
+def sentiment_trend(account, limit: int = 8) -> list[dict]:
+    """The account's latest CSM ratings, newest first, with who rated and the word for the value."""
+    rows = (
+        Observation.objects.filter(account=account, signal__key="csm_sentiment", source=SENTIMENT_SOURCE)
+        .order_by("-observed_at")
+        .values_list("observed_at", "value", "idempotency_key")[:limit]
+    )
+    from django.contrib.auth import get_user_model
+
+    users = {}
+    ids = {int(k.split("|")[2]) for _, _, k in rows if k.count("|") == 3}
+    for user in get_user_model().objects.filter(pk__in=ids):
+        users[user.pk] = user.get_full_name() or user.get_username()
+    out = []
+    for at, value, key in rows:
+        parts = key.split("|")
+        out.append({"at": at, "value": int(value), "word": SENTIMENT_WORDS.get(int(value), ""),
+                    "by": users.get(int(parts[2])) if len(parts) == 4 else ""})
+    return out

@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from itertools import pairwise
 
 # Re-exported: the aggregation types and the reference live in scoring.aggregation.
@@ -95,6 +96,11 @@ class ModelSpec:
     # Share of the model's weight that must have data before the account gets a tier.
     min_data_share: float = 0.0
 
+    @cached_property
+    def signal_ids(self) -> dict[str, int]:
+        """Signal key → id (how compact snapshots name the signals: scoring.snapshot_pack)."""
+        return {sig.key: sig.id for sig in self.signals}
+
 
 @dataclass(frozen=True)
 class OverrideSpec:
@@ -160,6 +166,8 @@ class AccountResult:
     hold_days: int = 7
     decline: float | None = None
     decline_days: int = 30
+    # Signal key → id of the model that scored it (for compact snapshots; not part of the result's value).
+    signal_ids: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 def signal_value(signal: SignalSpec, agg: SignalAggregate) -> float | None:
@@ -466,6 +474,7 @@ def compute_account(
         override_id=components["override"]["id"] if components["override"] else None,
         hold_days=model.hold_days, decline_days=model.rapid_decline_days,
         decline=round(score - history.peak, 2) if is_rapid_decline(score, history, model) else None,
+        signal_ids=model.signal_ids,
     )
 
 
@@ -480,5 +489,5 @@ def _not_enough_data(model: ModelSpec, components: dict, share: float, today: dt
         pending_tier="", pending_since=None, trend="stable", delta_7=None, delta_30=None, delta_90=None,
         components=components, model_version_id=model.version_id,
         override_id=components["override"]["id"] if components["override"] else None,
-        hold_days=model.hold_days, decline_days=model.rapid_decline_days,
+        hold_days=model.hold_days, decline_days=model.rapid_decline_days, signal_ids=model.signal_ids,
     )

@@ -348,7 +348,10 @@ class ScoreSnapshot(models.Model):
     raw_tier = models.CharField(max_length=10, choices=Tier.choices, blank=True)
     tier = models.CharField(max_length=10, choices=Tier.choices, blank=True, help_text="Empty: not enough data yet.")
     model_version = models.ForeignKey(ScoreModelVersion, on_delete=models.PROTECT, related_name="+")
+    # Compact history (scoring.snapshot_pack): the signals' sub-scores and contributions packed in
+    # ``packed``, and only the override in force in ``components``. Older rows: full JSON, packed null.
     components = models.JSONField(default=dict)
+    packed = models.BinaryField(null=True, blank=True)
     override_active = models.BooleanField(default=False)
 
     class Meta:

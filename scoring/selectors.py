@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection
 from django.db.models import Max, OuterRef, Q, Subquery
@@ -31,6 +31,7 @@ from scoring.models import (
     SignalWeight,
 )
 from scoring.observation_reads import raw_observations, signal_aggregates  # noqa: F401
+from scoring.snapshot_pack import expand
 
 
 def of_accounts(account_ids: Sequence[int], field: str = "account_id") -> Q:
@@ -172,15 +173,19 @@ def accounts_scored_before(account_ids: Sequence[int], date: dt.date) -> set[int
         "account_id", flat=True).distinct()) & set(account_ids)
 
 
-def earlier_snapshots(account_ids: Sequence[int], today: dt.date) -> dict[int, dict]:
+def earlier_snapshots(account_ids: Sequence[int], today: dt.date, keys: Mapping[int, str] | None = None
+                      ) -> dict[int, dict]:
     """The latest snapshot of the last week before ``today`` per account (baseline of the change log)."""
     out: dict[int, dict] = {}
     wanted = set(account_ids)
     rows = ScoreSnapshot.objects.filter(
         of_accounts(account_ids), date__lt=today, date__gte=today - dt.timedelta(days=7)
-    ).order_by("account_id", "date").values("account_id", "score", "tier", "model_version_id", "components")
+    ).order_by("account_id", "date").values("account_id", "score", "tier", "model_version_id", "components",
+                                            "packed")
     for row in rows:
         if row["account_id"] in wanted:
+            # Compact rows name signals by id: ``keys`` (the published models' signals) names them.
+            row["components"] = expand(row.pop("packed"), row["components"], keys or {})
             out[row["account_id"]] = row
     return out
 
@@ -200,13 +205,16 @@ def last_entries(account_ids: Sequence[int], before: dt.date) -> dict[int, dict]
     return {r["account_id"]: r for r in found if r["account_id"] in wanted}
 
 
-def snapshot_components(pairs: Iterable[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], dict]:
-    """Components of the snapshots of these (account, date) pairs (a baseline entry's day)."""
+def snapshot_components(pairs: Iterable[tuple[int, dt.date]], keys: Mapping[int, str] | None = None
+                        ) -> dict[tuple[int, dt.date], dict]:
+    """Components of the snapshots of these (account, date) pairs (a baseline entry's day); compact rows
+    name their signals by id, ``keys`` names them (scoring.snapshot_pack)."""
     pairs = set(pairs)
     if not pairs:
         return {}
     rows = ScoreSnapshot.objects.filter(account_id__in={a for a, _ in pairs}, date__in={d for _, d in pairs})
-    return {(a, d): c for a, d, c in rows.values_list("account_id", "date", "components") if (a, d) in pairs}
+    return {(a, d): expand(p, c, keys or {})
+            for a, d, c, p in rows.values_list("account_id", "date", "components", "packed") if (a, d) in pairs}
 
 
 def overrides_for(account_ids: Sequence[int], since: dt.datetime) -> dict[int, list[OverrideSpec]]:

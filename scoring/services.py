@@ -128,7 +128,8 @@ def _load_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: dict
     overrides = selectors.overrides_for(ids, now)
     # Baseline of the change log: the state before today (AccountScore unless already computed today).
     redo = {aid for aid, row in current.items() if timezone.localdate(row["computed_at"]) >= today}
-    earlier = selectors.earlier_snapshots(sorted(redo), today) if redo else {}
+    keys = {sig.id: sig.key for spec in specs.values() for sig in spec.signals}
+    earlier = selectors.earlier_snapshots(sorted(redo), today, keys) if redo else {}
     existing = selectors.changes_on(ids, today, today)
     last = selectors.last_entries(ids, today)
     return _Loaded(ids=ids, versions=versions, aggregates=aggregates, current=current, hist=hist,
@@ -213,8 +214,9 @@ def _logged_changes(data: _Loaded, ids: list[int], results: dict[int, AccountRes
     maybe = [aid for aid in ids if todays[aid] or results[aid].model_version_id != data.current[aid]["model_version_id"]
              or _qualifies_entry(data.last.get(aid), results[aid])]
     stored = selectors.score_components(maybe) if maybe else {}
+    keys = {pk: key for r in results.values() for key, pk in r.signal_ids.items()}  # compact snapshots
     from_days = selectors.snapshot_components(
-        (aid, data.last[aid]["date"]) for aid in maybe if aid in data.last)
+        ((aid, data.last[aid]["date"]) for aid in maybe if aid in data.last), keys)
     out = []
     for aid in maybe:
         r = results[aid]

@@ -90,6 +90,13 @@ def standard_signals_create() -> dict[str, SignalDefinition]:
     return signals
 
 
+def standard_model_signals() -> dict[str, SignalDefinition]:
+    """The standard signals and the derived relationship and support signals (scoring.derived), by key."""
+    from scoring.derived import derived_signals_create
+
+    return {**standard_signals_create(), **derived_signals_create()}
+
+
 def model_version_create(
     *,
     segment: Segment,
@@ -112,8 +119,11 @@ def model_version_create(
         CategoryWeight(version=version, category=c, weight=w)
         for c, w in (category_weights or STANDARD_CATEGORY_WEIGHTS).items()
     )
+    if signal_weights is None:  # the standard weights, with the derived block for the derived signals given
+        from scoring.derived import DERIVED_SIGNAL_WEIGHTS
+
+        signal_weights = {**STANDARD_SIGNAL_WEIGHTS, **{k: w for k, w in DERIVED_SIGNAL_WEIGHTS.items() if k in signals}}
     SignalWeight.objects.bulk_create(
-        SignalWeight(version=version, signal=signals[k], weight=w)
-        for k, w in (signal_weights or STANDARD_SIGNAL_WEIGHTS).items()
+        SignalWeight(version=version, signal=signals[k], weight=w) for k, w in signal_weights.items()
     )
     return version

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from scoring.backtest_suggest import (
     suggest_weights,
 )
 from scoring.models import CategoryWeight, ScoreModelVersion, ScoreSnapshot, SignalWeight, Tier
+from scoring.snapshot_pack import ENTRY, signal_keys
 from scoring.versions import version_clone_as_draft
 
 DEFAULT_PERIOD_DAYS = 365
@@ -103,51 +104,29 @@ def timelines_recorded(period: Period) -> Timelines:
     return timelines
 
 
-# Decoding every snapshot's JSON in Python costs ~75 µs a row (4 s for 57k rows); the
-# database unnests just the signal keys and sub-scores instead (~10× faster).
-_UNNEST = {
-    "sqlite": (
-        "SELECT b.account_id, b.date, json_extract(e.value, '$.key'), json_extract(e.value, '$.sub_score') "
-        "FROM ({base}) b, json_each(b.components, '$.signals') e ORDER BY b.account_id, b.date"
-    ),
-    "postgresql": (
-        "SELECT b.account_id, b.date, e->>'key', (e->>'sub_score')::float "
-        "FROM ({base}) b CROSS JOIN LATERAL jsonb_array_elements(b.components->'signals') e "
-        "ORDER BY b.account_id, b.date"
-    ),
-}
-
-
 def component_series(version: ScoreModelVersion, period: Period, account_ids=None) -> dict[int, list[tuple[date, dict]]]:
     """(date, components) per account for the accounts scored by ``version``'s model.
 
     The components hold only what re-scoring reads: each signal's key and sub-score,
-    and the override's effect and value.
+    and the override's effect and value. Compact snapshots (``scoring.snapshot_pack``) are
+    unpacked here (~1 µs a signal); older ones carry the same in their JSON.
     """
     if account_ids is not None and not account_ids:
         return {}
     qs = _snapshots(version, period, account_ids)
-    template = _UNNEST.get(connection.vendor)
     series: dict[int, list[tuple[date, dict]]] = {}
-    if template is None:  # another database: decode in Python
-        for row in qs.values("account_id", "date", "components").iterator(chunk_size=2000):
-            series.setdefault(row["account_id"], []).append((row["date"], row["components"] or {}))
-        return series
-    overrides = {
-        (a, d): {"effect": o["effect"], "value": o["value"]}
-        for a, d, o in qs.filter(override_active=True).values_list("account_id", "date", "components__override")
-        if o
-    }
-    base, params = qs.values("account_id", "date", "components").order_by().query.sql_with_params()
-    last: tuple | None = None
-    with connection.cursor() as cursor:
-        cursor.execute(template.format(base=base), params)
-        for account_id, when, key, sub in cursor.fetchall():
-            when = when if isinstance(when, date) else date.fromisoformat(when)
-            if last != (account_id, when):
-                last = (account_id, when)
-                series.setdefault(account_id, []).append((when, {"signals": [], "override": overrides.get(last)}))
-            series[account_id][-1][1]["signals"].append({"key": key, "sub_score": sub})
+    keys = signal_keys()
+    rows = qs.values_list("account_id", "date", "packed", "components", "override_active")
+    for account_id, when, packed, components, override_active in rows.iterator(chunk_size=5000):
+        override = (components or {}).get("override") if override_active else None
+        override = {"effect": override["effect"], "value": override["value"]} if override else None
+        if packed is None:  # a snapshot from before the compact format
+            signals = [{"key": s["key"], "sub_score": s.get("sub_score")}
+                       for s in (components or {}).get("signals") or () if "key" in s]
+        else:
+            signals = [{"key": keys.get(pk, f"signal-{pk}"), "sub_score": None if sub != sub else round(sub, 2)}
+                       for pk, sub, _ in ENTRY.iter_unpack(bytes(packed))]
+        series.setdefault(account_id, []).append((when, {"signals": signals, "override": override}))
     return series
 
 

@@ -19,6 +19,7 @@ from scoring.changelog import deltas_merge, describe_change, summary_of
 from scoring.engine import AccountResult
 from scoring.models import AccountScore, ScoreChange, ScoreOutbox, ScoreSnapshot
 from scoring.rollups import book_tiers_forget
+from scoring.snapshot_pack import pack, slim
 
 
 @dataclass
@@ -208,9 +209,7 @@ def scores_write(
         upsert(AccountScore, scores, ["account"], ["score", "raw_tier", "tier", "tier_since", "pending_tier",
                 "pending_since", "trend", "delta_7", "delta_30", "delta_90", "model_version", "computed_at",
                 "components"])
-        if snapshot_date is not None and connection.vendor == "postgresql":
-            _snapshots_from_staging(snapshot_date)
-        elif snapshot_date is not None:
+        if snapshot_date is not None:  # compact rows: ~100 bytes each to COPY (scoring.snapshot_pack)
             snapshots = [snapshot_of(aid, snapshot_date, r) for aid, r in results.items()]
         for i in range(0, len(snapshots or ()), 5000):
             upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"], SNAPSHOT_FIELDS)
@@ -229,28 +228,15 @@ def scores_write(
     return scores
 
 
-SNAPSHOT_FIELDS = ["score", "raw_tier", "tier", "model_version", "components", "override_active"]
-
-
-def _snapshots_from_staging(date: dt.date) -> None:
-    """PostgreSQL: the day's snapshots from the AccountScore rows just staged by ``upsert``
-    (same score, tiers, version and components; no second COPY of the components)."""
-    q = connection.ops.quote_name
-    cols = ["score", "raw_tier", "tier", "model_version_id", "components"]
-    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*cols, "override_active"])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {q(ScoreSnapshot._meta.db_table)} (account_id, date, {', '.join(cols)}, override_active) "
-            f"SELECT account_id, %s, {', '.join(cols)}, jsonb_typeof(components -> 'override') = 'object' "
-            f"FROM {q('hs_upsert_' + AccountScore._meta.db_table)} ON CONFLICT (account_id, date) DO UPDATE SET {sets}",
-            [date],
-        )
+SNAPSHOT_FIELDS = ["score", "raw_tier", "tier", "model_version", "components", "packed", "override_active"]
 
 
 def snapshot_of(aid: int, date: dt.date, r: AccountResult) -> ScoreSnapshot:
+    packed = pack(r.components, r.signal_ids)  # compact: scoring.snapshot_pack
     return ScoreSnapshot(
         account_id=aid, date=date, score=r.score, raw_tier=r.raw_tier, tier=r.tier,
-        model_version_id=r.model_version_id, components=r.components, override_active=r.override_id is not None,
+        model_version_id=r.model_version_id, components=r.components if packed is None else slim(r.components),
+        packed=packed, override_active=r.override_id is not None,
     )
 
 

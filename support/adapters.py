@@ -43,6 +43,8 @@ class TicketData:
     opened_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     solved_at: dt.datetime | None = None
+    # None: the delivery does not say, so the stored value stays (a later delivery rarely repeats it).
+    first_response_at: dt.datetime | None = None
     url: str = ""
     account_external_id: str | None = None
     raw: dict = field(default_factory=dict)
@@ -198,6 +200,7 @@ def generic_ticket_parse(item: dict, *, index: int | None = None) -> TicketData:
             opened_at=_when(item.get("opened_at"), f"{prefix}opened_at"),
             updated_at=_when(item.get("updated_at"), f"{prefix}updated_at"),
             solved_at=_when(item.get("solved_at"), f"{prefix}solved_at"),
+            first_response_at=_when(item.get("first_response_at"), f"{prefix}first_response_at"),
             url=_url(item.get("url")),
             account_external_id=_text(account, 100) or None,
             raw=item,

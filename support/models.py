@@ -37,6 +37,9 @@ class Ticket(models.Model):
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     solved_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(
+        null=True, blank=True, help_text="The team's first public reply (first-response time = this − opened)."
+    )
     url = models.URLField(blank=True)
     raw = models.JSONField(default=dict, blank=True)
 

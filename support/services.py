@@ -98,7 +98,7 @@ def tickets_upsert(
         row["external_id"]: row
         for row in Ticket.objects.select_for_update()
         .filter(source=source, external_id__in=external_ids)
-        .values("external_id", "account_id", "updated_at", "escalated")
+        .values("external_id", "account_id", "updated_at", "escalated", "first_response_at")
     }
     previous = {external_id: row["account_id"] for external_id, row in held.items()}
     stale = {
@@ -127,11 +127,12 @@ def tickets_upsert(
                 requester_email=data.requester_email, subject=data.subject, status=data.status,
                 priority=data.priority, escalated=escalated, csat=data.csat, opened_at=data.opened_at,
                 updated_at=data.updated_at, solved_at=data.solved_at, url=data.url, raw=data.raw,
+                first_response_at=data.first_response_at or held.get(data.external_id, {}).get("first_response_at"),
             )
         )  # fmt: skip
     update_fields = [
         "account", "requester_email", "subject", "status", "priority", "escalated", "csat", "opened_at",
-        "updated_at", "solved_at", "url", "raw",
+        "updated_at", "solved_at", "first_response_at", "url", "raw",
     ]  # fmt: skip
     # The same ticket twice in one batch: the last one wins (one row per conflict target).
     rows = list({r.external_id: r for r in rows}.values())

@@ -77,6 +77,7 @@ class ContactSerializer(serializers.Serializer):
     role = serializers.ChoiceField(Contact.Role.choices, required=False)
     in_role_since = serializers.DateField(required=False, allow_null=True, validators=DATE_BOUNDS)
     left_at = serializers.DateField(required=False, allow_null=True, validators=DATE_BOUNDS)
+    last_touch_at = serializers.DateField(required=False, allow_null=True, validators=DATE_BOUNDS)
 
 
 class ContactsUpsertApi(BaseApi):

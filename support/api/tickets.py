@@ -97,6 +97,7 @@ class GenericTicketSerializer(serializers.Serializer):
     opened_at = serializers.DateTimeField(required=False)
     updated_at = serializers.DateTimeField(required=False)
     solved_at = serializers.DateTimeField(required=False, allow_null=True)
+    first_response_at = serializers.DateTimeField(required=False, allow_null=True)
     url = serializers.URLField(required=False)
 
 

@@ -31,7 +31,7 @@ def check_shape(seeded: str) -> None:
     assert Account.objects.count() >= 300
     per_segment = dict(Account.objects.values_list("segment__slug").annotate(n=Count("id")))
     assert set(per_segment) == {"smb", "enterprise"} and min(per_segment.values()) >= 50
-    assert SignalDefinition.objects.count() == 8
+    assert SignalDefinition.objects.count() == 8 + 8  # the standard signals, the derived block and CSM sentiment
     assert set(SignalDefinition.objects.values_list("category", flat=True)) >= {"usage", "support", "relationship", "commercial"}
     # One published model version per segment, the default segment marked.
     assert ScoreModelVersion.objects.filter(status="published").count() == Segment.objects.count() == 2

@@ -70,3 +70,34 @@ def test_ticket_resolution_escalations_and_csat_trend_over_90_days():
     # A second refresh the same day updates in place.
     derived_refresh(account_ids=[account.pk], now=now + dt.timedelta(minutes=5), relationship=False)
     assert Observation.objects.filter(account=account, source="derived").count() == 3
+
+
+def test_executive_sponsor_last_touch_counts_days_since_the_latest_touch_of_a_sponsor_in_role():
+    derived_signals_create()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    met, left, untouched = (AccountFactory(name=n) for n in ("met", "sponsor left", "never touched"))
+    Contact.objects.create(account=met, name="Sam", role="executive_sponsor", last_touch_at=today - dt.timedelta(days=40))
+    Contact.objects.create(account=met, name="Sue", role="executive_sponsor", last_touch_at=today - dt.timedelta(days=9))
+    Contact.objects.create(account=met, name="Uma", role="user", last_touch_at=today)  # not a sponsor
+    Contact.objects.create(account=left, name="Tom", role="executive_sponsor", last_touch_at=today - dt.timedelta(days=5),
+                           left_at=today - dt.timedelta(days=1))
+    Contact.objects.create(account=untouched, name="Val", role="executive_sponsor")
+    derived_refresh(account_ids=[met.pk, left.pk, untouched.pk], now=now)
+    assert _values(met)["exec_sponsor_touch_days"] == 9.0
+    assert "exec_sponsor_touch_days" not in _values(left)       # a sponsor who left touches nobody
+    assert "exec_sponsor_touch_days" not in _values(untouched)  # no touch on record: excluded, not zero
+
+
+def test_ticket_first_response_time_is_the_mean_over_tickets_opened_in_90_days_with_a_reply():
+    derived_signals_create()
+    now = timezone.now()
+    account = AccountFactory()
+    for n, opened_days_ago, reply_hours in ((1, 10, 4), (2, 5, 20), (3, 2, None), (4, 120, 100)):
+        opened = now - dt.timedelta(days=opened_days_ago)
+        reply = opened + dt.timedelta(hours=reply_hours) if reply_hours is not None else None
+        Ticket.objects.create(account=account, external_id=str(n), opened_at=opened, updated_at=reply or opened,
+                              first_response_at=reply)
+    derived_refresh(account_ids=[account.pk], now=now, relationship=False)
+    # (4 + 20) / 2: the unanswered ticket and the one opened 120 days ago do not count
+    assert _values(account)["ticket_first_response_hours"] == pytest.approx(12.0)

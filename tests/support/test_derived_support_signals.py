@@ -75,3 +75,14 @@ def test_it_enqueues_a_recompute_of_the_ticket_accounts(api, acme, monkeypatch):
 def test_it_writes_nothing_for_tickets_without_an_account(api, acme):
     api.post(URL, {"tickets": [{"external_id": "9", "requester_email": "x@nowhere.org"}]}, format="json")
     assert Observation.objects.count() == 0
+
+
+def test_it_keeps_the_first_response_time_when_a_later_delivery_does_not_say(api, acme):
+    from support.models import Ticket
+
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
+        api.post(URL, {"tickets": [ticket("1", first_response_at="2026-11-10T15:30:00Z",
+                                          updated_at="2026-11-10T15:30:00Z")]}, format="json")
+        api.post(URL, {"tickets": [ticket("1", status="solved", updated_at="2026-11-12T09:00:00Z")]}, format="json")
+    t = Ticket.objects.get(external_id="1")
+    assert (t.status, t.first_response_at) == ("solved", dt.datetime(2026, 11, 10, 15, 30, tzinfo=dt.UTC))

@@ -24,7 +24,7 @@ from scoring.standard import (
     ENTERPRISE_CATEGORY_WEIGHTS,
     STANDARD_CATEGORY_WEIGHTS,
     model_version_create,
-    standard_signals_create,
+    standard_model_signals,
 )
 
 DEMO_PASSWORD = "demo"
@@ -71,6 +71,12 @@ PLAYBOOKS = [
         "description": "No login for 14 days and renewal within 60 days.",
         "steps": [("Re-engage before the renewal", "Reach the sponsor; confirm renewal intent.", 24, "owner")],
         "conditions": [("signal_days_since", "weekly_logins", "", "gte", "14"), ("account_field", None, "days_to_renewal", "within_days", "60")],
+    },
+    {
+        "name": "Champion left, no successor", "trigger_kind": "rule", "tier": "", "severity": "high", "reenrol_days": 90,
+        "description": "A champion left and nobody took the role within 14 days (derived: champion coverage 0).",
+        "steps": [("Find the new champion", "Ask the sponsor who owns the tool now; book an intro within a week.", 48, "owner")],
+        "conditions": [("signal_value", "champion_coverage", "", "lt", "1")],
     },
     {
         "name": "New champion onboarding", "trigger_kind": "rule", "tier": "", "severity": "medium", "reenrol_days": 90,
@@ -146,7 +152,7 @@ class Command(BaseCommand):
         return users
 
     def _scoring(self, admin: User) -> tuple[dict[str, Segment], dict[str, SignalDefinition]]:
-        signals = standard_signals_create()
+        signals = standard_model_signals()  # the eight standard signals and the derived block
         segments = {
             "smb": Segment.objects.create(name="SMB", slug="smb", is_default=True, description="Self-serve and small teams."),
             "enterprise": Segment.objects.create(name="Enterprise", slug="enterprise", description="Named accounts, multi-year."),

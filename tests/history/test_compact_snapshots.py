@@ -1,0 +1,36 @@
+"""Compact snapshots: sub-scores and contributions packed (10 bytes a signal), the override kept as JSON;
+every reader (re-scoring, suggestion, change-log baseline) gets the same values as from the full JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+
+from scoring.models import AccountScore, ScoreSnapshot
+from scoring.services import scores_recompute
+from scoring.snapshot_pack import ENTRY, expand, signal_keys
+from scoring.validation import Period, component_series
+from tests.factories import AccountFactory, observe
+
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+
+def test_a_snapshot_packs_what_history_reads(scoring_setup):
+    s = scoring_setup.signals
+    account = AccountFactory()
+    with time_machine.travel(NOW, tick=False):
+        for d in range(10):
+            observe(account, s["weekly_logins"], 5 + d, NOW - d * DAY)
+            observe(account, s["open_tickets"], 3, NOW - d * DAY)
+        scores_recompute(now=NOW, backfill_days=5)
+    snap = ScoreSnapshot.objects.get(account=account, date=NOW.date())
+    full = AccountScore.objects.get(account=account).components  # today's full explanation
+    assert snap.components == {} and len(bytes(snap.packed)) == ENTRY.size * len(full["signals"]) == 80
+    got = expand(snap.packed, snap.components, signal_keys())
+    want = [{"key": x["key"], "sub_score": x["sub_score"], "contribution": x["contribution"]} for x in full["signals"]]
+    assert got == {"signals": want, "override": None}
+    series = component_series(scoring_setup.version, Period.default(NOW))[account.pk]
+    assert len(series) == 5 and series[-1][1] == {
+        "signals": [{"key": x["key"], "sub_score": x["sub_score"]} for x in full["signals"]], "override": None}
