@@ -31,6 +31,15 @@ class WeightFormSet(forms.BaseInlineFormSet):
 
     label = "weights"
 
+    def add_fields(self, form, index):
+        """Each row's controls get a name (the table's column headers are no labels to a screen reader)."""
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:
+                label = "Delete" if name == "DELETE" else (field.label or name)
+                field.widget.attrs.setdefault("aria-label", f"{label}, {row}")
+
     def clean(self):
         super().clean()
         total = 0.0

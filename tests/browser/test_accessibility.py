@@ -35,14 +35,15 @@ def _pages(role: str) -> list[str]:
     common = ["/accounts/", task_account, f"{task_account}timeline/", "/tickets/", "/accounts/no-such-account/"]
     if role == "support":
         return common
-    work = ["/queue/", "/queue/?view=snoozed", "/overrides/"]
+    work = ["/queue/", "/queue/?view=snoozed", "/overrides/", "/book/"]
     if role == "csm":
         return work + common
     manager_pages = ["/dashboard/", "/validation/", f"/queue/?who={_csm_id()}"]
     if role == "manager":
         return work + manager_pages + common
     version = ScoreModelVersion.objects.order_by("-pk").first()
-    return work + manager_pages + common + [
+    draft = ScoreModelVersion.objects.filter(status="draft").order_by("-pk").first()
+    return work + manager_pages + common + [f"/validation/preview/{draft.pk}/",
         "/admin/", "/admin/scoring/scoremodelversion/", f"/admin/scoring/scoremodelversion/{version.pk}/change/",
         "/admin/scoring/auditevent/", "/admin/playbooks/playbook/", "/admin/support/apitoken/", "/imports/observations/",
     ]
@@ -57,6 +58,12 @@ def _csm_id() -> int:
 def test_it_finds_no_serious_violation_and_no_sideways_scroll_on_any_page(browser, live_server):
     call_command("seed_demo", "--accounts", "16", "--days", "100", verbosity=0)
     assert Task.objects.exists()
+    from django.contrib.auth.models import User
+
+    from scoring.versions import version_clone_as_draft
+
+    published = ScoreModelVersion.objects.filter(status="published").order_by("pk").first()
+    version_clone_as_draft(version=published, actor=User.objects.get(username="admin"))  # for the preview page
     failures: list[str] = []
     figures = {"pages": 0, "audits": 0, "violations": 0, "overflowing": 0}
 
