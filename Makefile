@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install serve clean-demo bench prod-local
+.PHONY: demo test lint install serve clean-demo bench prod-local mutation
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -56,6 +56,10 @@ prod-local: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/recompute.py
+
+# Hand-made mutants of scoring/engine.py against tests/scoring (not in CI: a few minutes).
+mutation: $(VENV)/.installed
+	$(PY) bench/mutate_engine.py $(MUTANTS)
 
 clean-demo:
 	rm -f healthscore.sqlite3 healthscore.sqlite3-wal healthscore.sqlite3-shm

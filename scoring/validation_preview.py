@@ -74,7 +74,12 @@ def preview_build(
         tiers["published"][before_tier] += 1
         tiers["draft"][after_tier] += 1
         if before_tier != after_tier:
+            # The draft's thresholds alone move the tier when today's score already lands in the new
+            # tier under them: then the thresholds are responsible, not (only) the signals.
+            by_thresholds = tier_for(row.score, draft_spec) != before_tier
             changes.append({
+                "thresholds": {"yellow": draft.yellow_threshold, "green": draft.green_threshold,
+                               "tier_of_score_now": tier_for(row.score, draft_spec)} if by_thresholds else None,
                 "account": row.account,
                 "before_score": row.score,
                 "after_score": round(after, 1),

@@ -90,6 +90,42 @@
     });
   }
 
+  // --- Slow pages ([data-busy] on a link or a form): say what is running until the next page arrives. ---
+  function busy(text) {
+    var box = document.getElementById("busy");
+    if (!box) { return; }
+    box.querySelector(".busy-text").textContent = text;
+    box.hidden = false;
+    var main = document.getElementById("main");
+    if (main) { main.setAttribute("aria-busy", "true"); }
+  }
+  function notBusy() {
+    var box = document.getElementById("busy");
+    if (box) { box.hidden = true; }
+    var main = document.getElementById("main");
+    if (main) { main.removeAttribute("aria-busy"); }
+    document.querySelectorAll("form[data-busy] [data-busy-disabled]").forEach(function (b) {
+      b.disabled = false; b.removeAttribute("data-busy-disabled");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-busy]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) { return; }
+    busy(link.dataset.busy);
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-busy]") || event.defaultPrevented) { return; }
+    busy(form.dataset.busy);
+    // Disabled after the submission has read the pressed button's name and value: no second run.
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) {
+        b.disabled = true; b.setAttribute("data-busy-disabled", "");
+      });
+    }, 0);
+  });
+  window.addEventListener("pageshow", notBusy);
+
   document.addEventListener("DOMContentLoaded", function () { labelCards(document); syncFilters(); });
   window.addEventListener("pageshow", function (event) { if (event.persisted) { syncFilters(); } });
   window.addEventListener("popstate", function () { setTimeout(syncFilters, 0); });

@@ -23,6 +23,13 @@ HOUR = dt.timedelta(hours=1)
 
 @pytest.fixture
 def account(scoring_setup):
+    # The arithmetic below is written for these bounds and a login signal that does not decay (the
+    # standard model's are steeper since #15, and its usage signals decay on silence): pinned here,
+    # this file tests the change log's baseline, not the standard model.
+    from scoring.models import SignalDefinition
+
+    SignalDefinition.objects.filter(key="weekly_logins").update(bad_value=1, good_value=25, missing_policy="zero")
+    SignalDefinition.objects.filter(key="open_tickets").update(bad_value=8, good_value=0)
     s = scoring_setup.signals
     # The change log's mechanics on fixed scales: logins 1 → 25 without silence decay (one old
     # observation carries usage), open tickets 8 → 0.

@@ -77,3 +77,32 @@ def test_it_leaves_out_accounts_that_are_not_active(world):
     Account.objects.filter(name="A").update(status="churned")
     result = preview_build(draft=draft, now=now, with_backtest=False)
     assert {c["account"].name for c in result["changes"]} == {"B"}
+
+
+def test_it_names_the_thresholds_when_they_move_the_tier(world):
+    """A threshold change is responsible for a tier change the signals did not make (#16)."""
+    draft, now = world
+    CategoryWeight.objects.filter(version=draft).delete()
+    for category, weight in {"usage": 40, "support": 30, "relationship": 30}.items():  # the published weights
+        CategoryWeight.objects.create(version=draft, category=category, weight=weight)
+    draft.yellow_threshold = 65
+    draft.save()
+    result = preview_build(draft=draft, now=now, with_backtest=False)
+
+    changes = {c["account"].name: c for c in result["changes"]}
+    # Same weights: the scores do not move; B (60) and D (50.5) fall below the draft's yellow line (65).
+    assert set(changes) == {"B", "D"}
+    for name in ("B", "D"):
+        assert changes[name]["thresholds"] == {"yellow": 65, "green": 75, "tier_of_score_now": "red"}
+        assert changes[name]["signals"] == []
+    response_text = preview_text(draft, now)
+    assert "The draft&#x27;s thresholds" in response_text or "The draft's thresholds" in response_text
+
+
+def preview_text(draft, now) -> str:
+    from django.template.loader import render_to_string
+
+    from scoring.validation_preview import preview_build as build
+
+    return render_to_string("scoring/preview.html", {"preview": build(draft=draft, now=now, with_backtest=False),
+                                                     "draft_thresholds": {}})
