@@ -31,6 +31,12 @@ def account(scoring_setup):
     SignalDefinition.objects.filter(key="weekly_logins").update(bad_value=1, good_value=25, missing_policy="zero")
     SignalDefinition.objects.filter(key="open_tickets").update(bad_value=8, good_value=0)
     s = scoring_setup.signals
+    # The change log's mechanics on fixed scales: logins 1 → 25 without silence decay (one old
+    # observation carries usage), open tickets 8 → 0.
+    s["weekly_logins"].bad_value, s["weekly_logins"].good_value, s["weekly_logins"].missing_policy = 1, 25, "zero"
+    s["weekly_logins"].save()
+    s["open_tickets"].bad_value = 8
+    s["open_tickets"].save()
     a = AccountFactory()
     observe(a, s["weekly_logins"], 25, NOW - 20 * DAY, source="old")  # usage 100
     observe(a, s["open_tickets"], 0, NOW - 20 * DAY, source="old")  # support 75 (ticket age neutral)
