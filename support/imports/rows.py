@@ -159,13 +159,19 @@ def account_row(raw: dict[str, str], lookups: Lookups, errors: Errors) -> dict[s
     return out
 
 
-def contact_row(raw: dict[str, str], lookups: Lookups, errors: Errors) -> dict[str, Any]:
+def _account_of(raw: dict[str, str], lookups: Lookups, errors: Errors) -> int | None:
+    """The row's account (by external id), or an error naming the field."""
     account = raw["account"].strip()
-    out: dict[str, Any] = {"account_id": lookups.accounts.get(account)}
+    account_id = lookups.accounts.get(account)
     if not account:
         errors.append(("account", "is required"))
-    elif out["account_id"] is None:
+    elif account_id is None:
         errors.append(("account", f"unknown account {account!r}"))
+    return account_id
+
+
+def contact_row(raw: dict[str, str], lookups: Lookups, errors: Errors) -> dict[str, Any]:
+    out: dict[str, Any] = {"account_id": _account_of(raw, lookups, errors)}
     email = raw.get("email", "").strip().lower()
     if email:
         try:
@@ -189,12 +195,7 @@ def contact_row(raw: dict[str, str], lookups: Lookups, errors: Errors) -> dict[s
 
 
 def outcome_row(raw: dict[str, str], lookups: Lookups, errors: Errors) -> dict[str, Any]:
-    account = raw["account"].strip()
-    out: dict[str, Any] = {"account_id": lookups.accounts.get(account)}
-    if not account:
-        errors.append(("account", "is required"))
-    elif out["account_id"] is None:
-        errors.append(("account", f"unknown account {account!r}"))
+    out: dict[str, Any] = {"account_id": _account_of(raw, lookups, errors)}
     out["kind"] = choice(raw["kind"], Outcome.Kind.choices, KIND_ALIASES, "kind", errors)
     out["date"] = parse_date(raw["date"], "date", errors)
     if out["date"] is None and not any(f == "date" for f, _ in errors):
