@@ -62,8 +62,8 @@ def _roles_after_a_flush(request):
     transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
         marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     )
-    if not transactional or "django_db_serialized_rollback" in request.fixturenames:
-        return  # a serialized rollback loads the migrations' data itself
+    if not transactional:
+        return
     request.getfixturevalue("transactional_db")
     if not Group.objects.filter(name=Role.OPS.value).exists():
         _restore_roles()
