@@ -59,28 +59,35 @@ def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | Non
     reactivated: list[int] = []
     with transaction.atomic():
         rows = Account.objects.select_for_update().filter(pk__in=ids).values_list("pk", "status", "churned_on")
+        # One statement per churn date (not per account): the accounts that ended that day.
+        ending: dict[dt.date, list[int]] = {}
+        newly_ended: dict[dt.date, list[int]] = {}
         for aid, status, churned_on in rows:
             ended = churn_date_of(outcomes.get(aid, ()))
             if ended is not None:
+                ending.setdefault(ended, []).append(aid)
                 if status != Account.Status.CHURNED or churned_on != ended:
-                    Account.objects.filter(pk=aid).update(status=Account.Status.CHURNED, churned_on=ended,
-                                                          updated_at=now)
-                    counts["ended"] += 1
-                note = CHURN_NOTE.format(date=ended.isoformat())
-                live = Task.objects.filter(account_id=aid, status__in=Task.ACTIVE_STATUSES)
-                counts["tasks_closed"] += live.update(status=Task.Status.DISMISSED, closed_at=now,
-                                                      dismiss_reason=note, updated_at=now)
-                removed = ScoreSnapshot.objects.filter(account_id=aid, date__gt=ended).delete()[0]
-                counts["snapshots_removed"] += removed
-                ScoreChange.objects.filter(account_id=aid, date__gt=ended).delete()
-                if removed:
-                    book_tiers_forget(after=ended)
+                    newly_ended.setdefault(ended, []).append(aid)
             elif status == Account.Status.CHURNED and churned_on is not None:
                 # Churned by an outcome that a later renewal undid (a status set by hand, without an
                 # outcome, has no churned_on and is left alone).
-                Account.objects.filter(pk=aid).update(status=Account.Status.ACTIVE, churned_on=None, updated_at=now)
-                counts["reactivated"] += 1
                 reactivated.append(aid)
+        for ended, aids in newly_ended.items():
+            counts["ended"] += Account.objects.filter(pk__in=aids).update(
+                status=Account.Status.CHURNED, churned_on=ended, updated_at=now)
+        for ended, aids in ending.items():
+            note = CHURN_NOTE.format(date=ended.isoformat())
+            live = Task.objects.filter(account_id__in=aids, status__in=Task.ACTIVE_STATUSES)
+            counts["tasks_closed"] += live.update(status=Task.Status.DISMISSED, closed_at=now,
+                                                  dismiss_reason=note, updated_at=now)
+            removed = ScoreSnapshot.objects.filter(account_id__in=aids, date__gt=ended).delete()[0]
+            counts["snapshots_removed"] += removed
+            ScoreChange.objects.filter(account_id__in=aids, date__gt=ended).delete()
+            if removed:
+                book_tiers_forget(after=ended)
+        if reactivated:
+            counts["reactivated"] = Account.objects.filter(pk__in=reactivated).update(
+                status=Account.Status.ACTIVE, churned_on=None, updated_at=now)
     if reactivated and recompute:
         from scoring.tasks import recompute_enqueue
 

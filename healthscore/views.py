@@ -56,7 +56,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin's, files).
 
@@ -66,6 +65,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"), permanent=True)
 
 
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: the process is up and answers (no database, so a database outage does not
     make an orchestrator restart every web process)."""

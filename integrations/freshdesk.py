@@ -27,9 +27,18 @@ _EMAIL_KEYS = ("requester_email", "ticket_requester_email", "ticket_contact_emai
                "ticket_from_email", "from_email")  # fmt: skip
 
 
+def _code(value: Any) -> Any:
+    """Freshdesk's numeric codes, also as text ("2"); anything else unchanged (no int() of '²' or of
+    thousands of digits)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdecimal() and len(text) <= 6:
+            return int(text)
+    return value
+
+
 def status_map(value: Any) -> str:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    value = _code(value)
     if isinstance(value, int) and not isinstance(value, bool):
         # Custom statuses (6+) behave like "waiting on …": the ticket is still open work.
         return STATUS_CODES.get(value, Ticket.Status.PENDING if value > 5 else Ticket.Status.OPEN)
@@ -40,8 +49,7 @@ def status_map(value: Any) -> str:
 
 
 def _priority(value: Any) -> str:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    value = _code(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return PRIORITY.get(value, "")
     return p.text(value, 20).lower()

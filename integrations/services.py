@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from healthscore.json_parser import MAX_JSON_DEPTH, json_depth_exceeds
 from integrations.base import Delivery, PayloadError, WebhookRequest, adapter_for
 from integrations.models import Integration, IntegrationEvent
 from support.adapters import TicketData
 from support.api_auth import active_token_get
 from support.models import Ticket
-from support.services import tickets_upsert
+from support.services import TicketAccountError, tickets_upsert
 
-MAX_DEPTH = 32
+MAX_DEPTH = MAX_JSON_DEPTH
 
 
 class DeliveryRefused(Exception):
@@ -52,22 +53,14 @@ class DeliveryResult:
         return out
 
 
-def _depth(value, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
-
-
 def _payload(body: bytes):
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DeliveryRefused(400, "body", f"must be JSON (UTF-8): {exc}") from None
-    if _depth(payload) > MAX_DEPTH:
+    except RecursionError:  # nested beyond what the decoder itself can hold
+        raise DeliveryRefused(400, "body", f"nested deeper than {MAX_DEPTH} levels") from None
+    if json_depth_exceeds(payload, MAX_DEPTH):
         raise DeliveryRefused(400, "body", f"nested deeper than {MAX_DEPTH} levels")
     return payload
 
@@ -100,8 +93,11 @@ def delivery_receive(*, integration: Integration, request: WebhookRequest) -> De
         delivery = adapter.parse(payload, request)
     except PayloadError as exc:
         raise DeliveryRefused(400, exc.field, exc.message) from None
-    return delivery_store(integration=integration, delivery=delivery, payload=payload, now=request.now,
-                          account_restriction=restriction)  # fmt: skip
+    try:
+        return delivery_store(integration=integration, delivery=delivery, payload=payload, now=request.now,
+                              account_restriction=restriction)  # fmt: skip
+    except TicketAccountError as exc:  # a restricted token naming another account's ticket
+        raise DeliveryRefused(400, exc.field, exc.message) from None
 
 
 def _ticket_rows(result) -> list[dict]:
