@@ -40,7 +40,9 @@ class World:
     def effects(self) -> dict[str, int]:
         today = timezone.localdate(self.now)
         return {
-            "observations today": Observation.objects.filter(observed_at__date=today).count(),
+            # The batches' own observations (stamped now − 30 min), whatever the hour: not by date,
+            # which puts them on yesterday in the first half hour of a day.
+            "observations today": Observation.objects.filter(observed_at__gte=self.now - dt.timedelta(hours=1)).count(),
             "change-log entries": ScoreChange.objects.filter(date=today).count(),
             "tasks": Task.objects.count(),
             "alerts": Notification.objects.filter(kind="tier_change").count(),

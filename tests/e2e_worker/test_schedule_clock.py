@@ -37,7 +37,8 @@ def test_a_due_schedule_starts_within_seconds_and_once(shared_database_url, star
     late = (task.started - due).total_seconds()
     print(f"\nscheduled task started {late:.2f} s after due")
     assert task.success and task.result == 2
-    assert late < 3, f"started {late:.1f} s after due"
+    # Well inside the 30 s a cluster alone waits (measured 0.8 s; room for a loaded CI machine).
+    assert 0 <= late < 15, f"started {late:.1f} s after due"
     # The next run moved once: ten minutes after due (one start, not one per scheduler).
     schedule = Schedule.objects.get(name="clock check")
     assert schedule.next_run >= due + dt.timedelta(minutes=9)
