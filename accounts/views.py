@@ -219,7 +219,7 @@ def sentiment_new(request: HttpRequest, external_id: str) -> HttpResponse:
         return redirect(reverse("accounts:detail", args=[account.external_id]) + "#sentiment")
     try:
         recompute_accounts([account.pk])
-    except Exception:  # noqa: BLE001 - the rating is stored; the worker retries the recompute
+    except Exception:  # noqa: BLE001 - the rating and its recompute request are stored; the worker does it
         logger.exception("synchronous recompute after a sentiment failed", extra={"account": account.pk})
     messages.success(request, f"Sentiment recorded: {value} of 5 ({SENTIMENT_WORDS[value]}).")
     return redirect(reverse("accounts:detail", args=[account.external_id]) + "#sentiment")

@@ -178,10 +178,13 @@ SENTIMENT_WORDS = {1: "About to leave", 2: "Unhappy", 3: "Neutral", 4: "Happy", 
 
 def sentiment_record(*, account, actor, value: int, now: dt.datetime) -> Observation:
     """The CSM's 1–5 for this account today: one observation per CSM and day (a second rating the
-    same day replaces the first), audited (before/after). The caller recomputes the score."""
+    same day replaces the first), audited (before/after), and its recompute asked for in the same
+    transaction (a durable ``RecomputeRequest``: a caller's immediate recompute is only a speed-up)."""
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
     from scoring.audit import audit_record, snapshot
+    from scoring.tasks import recompute_enqueue
 
     if value not in SENTIMENT_WORDS:
         raise ValidationError({"value": "Sentiment is a whole number from 1 to 5."})
@@ -189,13 +192,15 @@ def sentiment_record(*, account, actor, value: int, now: dt.datetime) -> Observa
     if signal is None:
         raise ValidationError("The CSM sentiment signal is not set up (derived_signals_create).")
     key = f"{SENTIMENT_SOURCE}|{account.pk}|{actor.pk}|{timezone.localdate(now).isoformat()}"
-    held = Observation.objects.filter(idempotency_key=key).first()
-    before = snapshot(held) if held else None
-    obs, _ = Observation.objects.update_or_create(
-        idempotency_key=key,
-        defaults=dict(account=account, signal=signal, value=float(value), observed_at=now, source=SENTIMENT_SOURCE),
-    )
-    audit_record(actor=actor, action="update" if held else "create", obj=obs, before=before, after=snapshot(obs))
+    with transaction.atomic():
+        held = Observation.objects.select_for_update().filter(idempotency_key=key).first()
+        before = snapshot(held) if held else None
+        obs, _ = Observation.objects.update_or_create(
+            idempotency_key=key,
+            defaults=dict(account=account, signal=signal, value=float(value), observed_at=now, source=SENTIMENT_SOURCE),
+        )
+        audit_record(actor=actor, action="update" if held else "create", obj=obs, before=before, after=snapshot(obs))
+        recompute_enqueue([account.pk])
     return obs
 
 

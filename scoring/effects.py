@@ -54,7 +54,7 @@ def effects_drain(*, ids: Iterable[int] | None = None, now: dt.datetime | None =
     totals: dict[str, int] = {"rows": 0, "failed": 0}
     if wanted is not None and not wanted:
         return totals
-    tried: set[int] = set()
+    last = 0  # rows are taken in id order: the next one comes after the last tried (acted on or failed)
     while limit is None or totals["rows"] + totals["failed"] < limit:
         if budget_seconds is not None and time.monotonic() - started > budget_seconds:
             break
@@ -62,13 +62,13 @@ def effects_drain(*, ids: Iterable[int] | None = None, now: dt.datetime | None =
         current: int | None = None
         try:
             with transaction.atomic():
-                qs = ScoreOutbox.objects.filter(acted_at__isnull=True, attempts__lt=MAX_ATTEMPTS).exclude(pk__in=tried)
+                qs = ScoreOutbox.objects.filter(acted_at__isnull=True, attempts__lt=MAX_ATTEMPTS, pk__gt=last)
                 if wanted is not None:
                     qs = qs.filter(pk__in=wanted)
                 row = qs.select_for_update(skip_locked=True).order_by("pk").first()
                 if row is None:
                     break
-                tried.add(row.pk)
+                last = row.pk
                 current = row.pk
                 outcome = _act(row, at)
                 ScoreOutbox.objects.filter(pk=row.pk).update(acted_at=at, attempts=F("attempts") + 1, error="")

@@ -19,10 +19,11 @@ ENTRY = struct.Struct("<Hff")
 
 
 def pack(components: Mapping, ids: Mapping[str, int]) -> bytes | None:
-    """The packed signals, or None when a signal has no known id (the snapshot then keeps full JSON)."""
+    """The packed signals, or None when a signal has no known id or one past 65,535 (the snapshot then
+    keeps full JSON)."""
     out = bytearray()
     for s in components.get("signals") or ():
-        if s.get("key") not in ids:
+        if s.get("key") not in ids or ids[s["key"]] > 0xFFFF:  # ids are packed as uint16
             return None
         sub = s.get("sub_score")
         out += ENTRY.pack(ids[s["key"]], math.nan if sub is None else sub, s.get("contribution") or 0.0)

@@ -34,3 +34,13 @@ def test_a_snapshot_packs_what_history_reads(scoring_setup):
     series = component_series(scoring_setup.version, Period.default(NOW))[account.pk]
     assert len(series) == 5 and series[-1][1] == {
         "signals": [{"key": x["key"], "sub_score": x["sub_score"]} for x in full["signals"]], "override": None}
+
+
+def test_a_signal_id_past_uint16_keeps_full_json_instead_of_failing_the_write():
+    """Packed ids are uint16: a larger SignalDefinition id must not raise inside scores_write (it
+    would roll back a whole chunk); the snapshot keeps its JSON instead."""
+    from scoring.snapshot_pack import pack
+
+    components = {"signals": [{"key": "logins", "sub_score": 40.0, "contribution": 12.0}]}
+    assert pack(components, {"logins": 70_000}) is None
+    assert pack(components, {"logins": 7}) is not None

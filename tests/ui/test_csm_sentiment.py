@@ -63,3 +63,17 @@ def test_it_refuses_values_outside_one_to_five_and_users_who_cannot_act(client, 
     client.force_login(bob)  # another CSM's account
     assert client.post(url, {"value": "5"}).status_code in (403, 404)
     assert not Observation.objects.filter(signal=sentiment).exists()
+
+
+def test_a_rating_stores_its_recompute_request_with_it(alice, alice_account, sentiment, monkeypatch):
+    """The rating and its recompute are asked for in one transaction (a durable RecomputeRequest), so a
+    failed in-request recompute is done by the worker, not lost (#11's one durable path)."""
+    from scoring.derived import sentiment_record
+    from scoring.models import RecomputeRequest
+
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", False)  # a worker would take it: the request waits
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: None)
+    with time_machine.travel(NOW, tick=False):
+        sentiment_record(account=alice_account, actor=alice, value=2, now=NOW)
+    (request,) = RecomputeRequest.objects.all()
+    assert request.account_ids == [alice_account.pk]
