@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Min, Q
-from django.db.models.functions import Lower
+from django.db.models import Avg, Count, Min, Q, Value
+from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
 from accounts.models import Account, AccountDomain, Contact
@@ -169,11 +169,15 @@ def tickets_rematch(
     domains = {form for d in domains if d and d.strip() for form in domain_forms(d.strip())}
     if not emails and not domains:
         return 0
+    # The fitting tickets are found by the database (their email, or the part after its @), not by
+    # reading every unmatched ticket into Python on every contact or domain write.
+    lowered = Lower("requester_email")
     fitting = [
-        (pk, email.lower())
+        (pk, email)
         for pk, email in Ticket.objects.filter(account__isnull=True).exclude(requester_email="")
-        .values_list("pk", "requester_email").iterator(chunk_size=2000)
-        if email.lower() in emails or email.lower().rpartition("@")[2] in domains
+        .annotate(email_l=lowered, domain_l=Substr(lowered, StrIndex(lowered, Value("@")) + 1))
+        .filter(Q(email_l__in=emails) | Q(domain_l__in=domains))
+        .values_list("pk", "email_l")
     ]  # fmt: skip
     if not fitting:
         return 0
