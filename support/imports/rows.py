@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.models import Account, Contact, Outcome
+from healthscore.bounds import date_check
 
 Errors = list[tuple[str, str]]  # (field, message)
 
@@ -61,9 +62,14 @@ def parse_date(text: str, field: str, errors: Errors) -> dt.date | None:
     head = text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text) else text
     for fmt in DATE_FORMATS:
         try:
-            return dt.datetime.strptime(head, fmt).date()
+            parsed = dt.datetime.strptime(head, fmt).date()
         except ValueError:
             continue
+        try:
+            return date_check(parsed)  # the API's bounds: later date arithmetic cannot overflow
+        except ValueError as exc:
+            errors.append((field, str(exc)))
+            return None
     errors.append((field, f"{text!r} is not a date (YYYY-MM-DD)"))
     return None
 

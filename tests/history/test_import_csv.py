@@ -150,3 +150,13 @@ def test_it_streams_in_batches(tmp_path, scoring_setup, monkeypatch):
     _run("observations", _write(tmp_path, obs), "--historical", "--batch-size", "100")
     assert sizes == [100, 100, 50] * 2  # checked, then stored: never more than one batch in memory
     assert Observation.objects.count() == 250
+
+
+def test_a_date_outside_the_apis_bounds_is_a_line_error(tmp_path, smb):
+    """0001-01-01 parses as a date, but date windows around it overflow later: refused like the API does."""
+    text = "external_id,name,segment,renewal_date\nd-1,Old,SMB,0001-01-01\n"
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_csv", "accounts", _write(tmp_path, text), stdout=io.StringIO(), stderr=err)
+    assert "line 2, field renewal_date: must be between 1900-01-01 and 2999-12-31" in err.getvalue()
+    assert not Account.objects.exists()
