@@ -40,6 +40,11 @@
   document.addEventListener("toggle", function (event) {
     var opened = event.target;
     if (!opened.matches || !opened.matches("details.act") || !opened.open) { return; }
+    // "toggle" is dispatched later, in a task of its own: when two popovers open in quick succession,
+    // the first one's late event must not close the second, the one the person is in now.
+    var current = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest("details.act") : null;
+    if (current && current !== opened && current.open) { opened.open = false; return; }
     document.querySelectorAll("details.act[open]").forEach(function (other) {
       if (other !== opened) { other.open = false; }
     });
