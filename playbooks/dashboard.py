@@ -164,14 +164,16 @@ def intervention_outcome(*, accounts, today: dt.date, whole_book: bool = False) 
         .annotate(closed_day=TruncDate("closed_at"), end_day=end_day)
         .annotate(tier_at_end=Subquery(tier_at_end), first_churn=Subquery(first_churn))
         .order_by("closed_at", "created_at")
-        .values_list("account_id", "created_at", "closed_at", "tier_at_end", "first_churn")
+        # The local closing day, not the timestamps: loading ~14,000 timestamptz pairs into aware
+        # datetimes cost more Python time at 100,000 accounts than the query itself.
+        .values_list("account_id", "closed_day", "tier_at_end", "first_churn")
     )
     seen: dict[int, str] = {}
-    for account_id, _created, closed, tier, churn in rows:
+    for account_id, closed_day, tier, churn in rows:
         if account_id in seen:
             continue
         seen[account_id] = stay_outcome(
-            closed=timezone.localdate(closed), as_of=today, tier_at_end=tier, churned_on=(churn,) if churn else ()
+            closed=closed_day, as_of=today, tier_at_end=tier, churned_on=(churn,) if churn else ()
         )
     counts = stay_counts(seen.values())
     return {

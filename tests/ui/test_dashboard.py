@@ -166,3 +166,19 @@ def test_month_ends_are_read_once_then_kept_and_forgotten_when_history_is_rewrit
     scores_write(results={a.pk: result}, changes=[], now=now, snapshots=[snapshot_of(a.pk, last_month_end, result)])
     assert not BookTierDay.objects.exists()
     assert _last_month(dashboard_data(user=manager, now=now)) == {"green": 0, "yellow": 1, "red": 1}
+
+
+def test_an_intervention_counts_from_its_local_closing_day(settings, manager, alice, team, make_score, make_task,
+                                                           scoring_setup):
+    """Closed at 02:00 UTC on 17 April is 16 April in New York: day 60 is 15 June there (reached on
+    the frozen 15 June, evidence from the snapshot of that day), 16 June in UTC (still running)."""
+    settings.TIME_ZONE = "America/New_York"
+    with timezone.override("America/New_York"):
+        account = AccountFactory(name="E", owner=alice, team=team, arr=1000, renewal_date=dt.date(2027, 1, 1))
+        make_score(account, 80)
+        make_task(account, assignee=alice, step_order=2, status="done", opened_in_tier="red",
+                  closed_at=dt.datetime(2026, 4, 17, 2, 0, tzinfo=dt.UTC))
+        ScoreSnapshot.objects.create(account=account, date=dt.date(2026, 6, 15) - dt.timedelta(days=1), score=80,
+                                     raw_tier="green", tier="green", model_version=scoring_setup.version)
+        outcome = dashboard_data(user=manager, now=dt.datetime(2026, 6, 15, 23, 0, tzinfo=dt.UTC))["outcome"]
+    assert (outcome["treated"], outcome["stayed"], outcome["pending"]) == (1, 1, 0)
