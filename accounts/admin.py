@@ -1,17 +1,53 @@
+from django import forms
 from django.contrib import admin
 
 from accounts.lifecycle import account_lifecycle_sync
 from accounts.models import Account, AccountDomain, Contact, Outcome, Team
-from accounts.services import contact_tickets_rematch
+from accounts.services import (
+    contact_emails_of_other_accounts,
+    contact_tickets_rematch,
+    domains_refused,
+)
+
+
+class AccountDomainForm(forms.ModelForm):
+    """The same guards as the API and the imports (#12): no public mail domain, no other account's."""
+
+    class Meta:
+        model = AccountDomain
+        fields = ["domain"]
+
+    def clean_domain(self):
+        domain = (self.cleaned_data.get("domain") or "").strip().lower()
+        owner = self.instance.account if self.instance.account_id else None
+        reason = domains_refused(domains=[domain], account_external_id=owner.external_id if owner else None)
+        if reason:
+            raise forms.ValidationError(reason)
+        return domain
+
+
+class ContactForm(forms.ModelForm):
+    """A contact's email may not sit on another account's domain nor be another account's contact: it
+    would pull that account's tickets and badges here (#12), as the API and the imports refuse."""
+
+    def clean(self):
+        cleaned = super().clean()
+        account = cleaned.get("account") or (self.instance.account if self.instance.account_id else None)
+        email = (cleaned.get("email") or "").strip()
+        if account is not None and email and contact_emails_of_other_accounts(account=account, contacts=[{"email": email}]):
+            self.add_error("email", f"{email} belongs to another account (its domain or one of its contacts)")
+        return cleaned
 
 
 class AccountDomainInline(admin.TabularInline):
     model = AccountDomain
+    form = AccountDomainForm
     extra = 0
 
 
 class ContactInline(admin.TabularInline):
     model = Contact
+    form = ContactForm
     extra = 0
     fields = ["name", "email", "title", "role", "in_role_since", "left_at", "last_touch_at"]
 
@@ -62,6 +98,7 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "account__name"]
     list_select_related = ["account"]
     raw_id_fields = ["account"]
+    form = ContactForm
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -146,11 +146,12 @@ def contact_emails_of_other_accounts(*, account: Account, contacts: list[dict[st
     if not emails:
         return []
     domains = {e.rpartition("@")[2] for e in emails}
-    owned = set(AccountDomain.objects.filter(domain__in=domains).exclude(account=account).values_list("domain", flat=True))
-    known = set(
-        Contact.objects.annotate(email_l=Lower("email")).filter(email_l__in=emails).exclude(account=account)
-        .values_list("email_l", flat=True)
-    )
+    owned = AccountDomain.objects.filter(domain__in=domains)
+    known = Contact.objects.annotate(email_l=Lower("email")).filter(email_l__in=emails)
+    if account.pk is not None:  # an account being created (admin) owns nothing yet
+        owned, known = owned.exclude(account=account), known.exclude(account=account)
+    owned = set(owned.values_list("domain", flat=True))
+    known = set(known.values_list("email_l", flat=True))
     return sorted(e for e in emails if e.rpartition("@")[2] in owned or e in known)
 
 

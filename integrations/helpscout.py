@@ -32,23 +32,13 @@ STATUS = {
 _UNUSED_CONVO_EVENTS = {"convo.deleted"}
 
 
-def _d(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _tag_names(value: Any) -> list:
-    if isinstance(value, list):
-        return [t.get("tag") or t.get("name") if isinstance(t, dict) else t for t in value]
-    return value
-
-
 def conversation_parse(payload: Any) -> p.TicketData:
     convo = p.obj(payload, "body")
-    customer = _d(convo.get("primaryCustomer")) or _d(convo.get("customer"))
+    customer = p.mapping(convo.get("primaryCustomer")) or p.mapping(convo.get("customer"))
     status = p.text(convo.get("status"), 20).lower() or "active"
     if status not in STATUS:
         raise PayloadError("status", f"unknown Help Scout status {status!r}")
-    web = _d(_d(_d(convo.get("_links")).get("web"))).get("href")
+    web = p.mapping(p.mapping(p.mapping(convo.get("_links")).get("web"))).get("href")
     if not web and convo.get("id") and convo.get("number"):
         web = f"https://secure.helpscout.net/conversation/{convo['id']}/{convo['number']}/"
     updated = convo.get("userUpdatedAt") or convo.get("modifiedAt") or convo.get("updatedAt")
@@ -58,7 +48,7 @@ def conversation_parse(payload: Any) -> p.TicketData:
             requester_email=p.email(customer.get("email"), "primaryCustomer.email"),
             subject=p.text(convo.get("subject"), 500),
             status=STATUS[status],
-            escalated=bool(p.tags(_tag_names(convo.get("tags"))) & p.ESCALATION_TAGS) if "tags" in convo else None,
+            escalated=p.escalated_by_tags(convo),
             opened_at=p.when(convo.get("createdAt"), "createdAt"),
             updated_at=p.when(updated, "userUpdatedAt"),
             solved_at=p.when(convo.get("closedAt"), "closedAt"),

@@ -37,10 +37,6 @@ TICKET_STATE = {
 }
 
 
-def _d(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
 def _first_email(*candidates: Any) -> Any:
     for candidate in candidates:
         if isinstance(candidate, dict) and candidate.get("email"):
@@ -54,7 +50,7 @@ def _first_email(*candidates: Any) -> Any:
 
 
 def _csat(item: dict) -> float | None:
-    stars = _d(item.get("conversation_rating")).get("rating")
+    stars = p.mapping(item.get("conversation_rating")).get("rating")
     if isinstance(stars, int) and not isinstance(stars, bool) and 1 <= stars <= 5:
         return (float(stars) - 1) * 25
     return None
@@ -64,14 +60,13 @@ def conversation_parse(payload: dict, item: dict) -> p.TicketData:
     state = p.text(item.get("state"), 20).lower() or ("open" if item.get("open", True) else "closed")
     if state not in STATE:
         raise PayloadError("data.item.state", f"unknown Intercom state {state!r}")
-    source = _d(item.get("source")) or _d(item.get("conversation_message"))  # 2.x / 1.x
+    source = p.mapping(item.get("source")) or p.mapping(item.get("conversation_message"))  # 2.x / 1.x
     email = _first_email(
-        source.get("author"), item.get("user"), _d(item.get("contacts")).get("contacts"), item.get("customers")
+        source.get("author"), item.get("user"), p.mapping(item.get("contacts")).get("contacts"), item.get("customers")
     )
     subject = p.text(item.get("title") or source.get("subject"), 500)
     if not subject:
         subject = re.sub(r"<[^>]+>", " ", p.text(source.get("body"), 2000)).strip()[:200]
-    tags = _d(item.get("tags"))
     return p.finish(
         p.TicketData(
             external_id=p.external_id(item.get("id"), "data.item.id"),
@@ -79,12 +74,12 @@ def conversation_parse(payload: dict, item: dict) -> p.TicketData:
             subject=subject,
             status=STATE[state],
             priority="high" if item.get("priority") == "priority" else "normal",
-            escalated=bool(p.tags(tags.get("tags")) & p.ESCALATION_TAGS) if "tags" in item else None,
+            escalated=p.escalated_by_tags(item),
             csat=_csat(item),
             opened_at=p.when(item.get("created_at"), "data.item.created_at"),
             updated_at=p.when(item.get("updated_at"), "data.item.updated_at"),
-            solved_at=p.when(_d(item.get("statistics")).get("last_close_at"), "data.item.statistics.last_close_at"),
-            first_response_at=p.when(_d(item.get("statistics")).get("first_admin_reply_at"),
+            solved_at=p.when(p.mapping(item.get("statistics")).get("last_close_at"), "data.item.statistics.last_close_at"),
+            first_response_at=p.when(p.mapping(item.get("statistics")).get("first_admin_reply_at"),
                                      "data.item.statistics.first_admin_reply_at"),
             raw=payload,
         )
@@ -97,8 +92,8 @@ def ticket_parse(payload: dict, item: dict) -> p.TicketData:
     status = TICKET_STATE.get(category)
     if status is None:
         status = Ticket.Status.OPEN if item.get("open", True) else Ticket.Status.SOLVED
-    attributes = _d(item.get("ticket_attributes"))
-    email = _first_email(_d(item.get("contacts")).get("contacts"), item.get("contact"))
+    attributes = p.mapping(item.get("ticket_attributes"))
+    email = _first_email(p.mapping(item.get("contacts")).get("contacts"), item.get("contact"))
     return p.finish(
         p.TicketData(
             # Tickets and conversations share Intercom's id space (a ticket is a conversation).
@@ -107,7 +102,7 @@ def ticket_parse(payload: dict, item: dict) -> p.TicketData:
             subject=p.text(attributes.get("_default_title_") or item.get("title"), 500),
             status=status,
             priority="high" if item.get("priority") == "priority" else "normal",
-            escalated=bool(p.tags(_d(item.get("tags")).get("tags")) & p.ESCALATION_TAGS) if "tags" in item else None,
+            escalated=p.escalated_by_tags(item),
             opened_at=p.when(item.get("created_at"), "data.item.created_at"),
             updated_at=p.when(item.get("updated_at"), "data.item.updated_at"),
             url=p.url(item.get("linked_objects_url") or ""),
@@ -137,7 +132,7 @@ class IntercomAdapter(Adapter):
     def parse(self, payload: object, request: WebhookRequest) -> Delivery:
         payload = p.obj(payload, "body")
         topic = p.text(payload.get("topic"), 100)
-        item = _d(_d(payload.get("data")).get("item"))
+        item = p.mapping(p.mapping(payload.get("data")).get("item"))
         if topic == "ping" or item.get("type") == "ping":
             return Delivery(event_kind="ping", ignored=True, message="pong")
         if topic.startswith("ticket.") or item.get("type") == "ticket":

@@ -107,7 +107,6 @@ def ticket_parse(payload: Any) -> p.TicketData:
     rating_score = rating.get("score") if rating else ticket.get("satisfaction_score")
     updated = ticket.get("updated_at_with_timestamp") or ticket.get("updated_at")
     created = ticket.get("created_at_with_timestamp") or ticket.get("created_at")
-    has_tags = "tags" in ticket
     return p.finish(
         p.TicketData(
             external_id=p.external_id(ticket.get("id"), "ticket.id"),
@@ -115,7 +114,7 @@ def ticket_parse(payload: Any) -> p.TicketData:
             subject=p.text(ticket.get("subject") or ticket.get("title"), 500),
             status=status_map(ticket.get("status"), ticket.get("status_category")),
             priority=p.text(ticket.get("priority"), 20).lower(),
-            escalated=bool(p.tags(ticket.get("tags")) & p.ESCALATION_TAGS) if has_tags else None,
+            escalated=p.escalated_by_tags(ticket),
             csat=CSAT.get(p.text(rating_score, 20).lower()),
             opened_at=when(created, "ticket.created_at"),
             updated_at=when(updated, "ticket.updated_at"),

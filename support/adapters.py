@@ -141,12 +141,25 @@ def _when(value: Any, name: str) -> dt.datetime | None:
 
 
 def _tags(value: Any) -> set[str]:
+    if isinstance(value, dict):  # Intercom: a tag list object, {"type": "tag.list", "tags": [...]}
+        value = value.get("tags")
     if isinstance(value, str):  # Zendesk/Freshdesk placeholders render tags as one string
         return {t.strip().lower() for t in re.split(r"[\s,]+", value) if t.strip()}
-    if isinstance(value, list):
-        names = [t.get("name") if isinstance(t, dict) else t for t in value]
+    if isinstance(value, list):  # names, or objects naming them ("name"; Help Scout: "tag")
+        names = [(t.get("name") or t.get("tag")) if isinstance(t, dict) else t for t in value]
         return {str(n).strip().lower() for n in names if isinstance(n, str | int)}
     return set()
+
+
+def escalated_by_tags(container: dict, key: str = "tags") -> bool | None:
+    """Escalated when the tags carry an escalation tag; None (keep what is stored) when the payload
+    carries no tags at all — the one rule every tag-based adapter follows."""
+    return bool(_tags(container[key]) & ESCALATION_TAGS) if key in container else None
+
+
+def mapping(value: Any) -> dict:
+    """``value`` when it is an object, else an empty one (optional nested parts of a payload)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _without_nul(value: Any) -> Any:
