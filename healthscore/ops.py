@@ -110,7 +110,7 @@ def readiness(*, now: dt.datetime) -> list[Check]:
 class HealthscoreCollector:
     """A prometheus-client collector that reads the shared stores at scrape time."""
 
-    RECOMPUTE_FUNCS = ("scoring.tasks.recompute_accounts", "scoring.tasks.recompute_range", "scoring.tasks.daily_chunk")
+    RECOMPUTE_FUNCS = ("scoring.tasks.recompute_accounts", "scoring.tasks.daily_chunk")
 
     def collect(self) -> Iterator:
         from django_q.models import Failure, Success
@@ -154,7 +154,7 @@ def _gauge(family, name: str, doc: str, value) -> object:
 
 def _loop_metrics(family, now: dt.datetime) -> Iterator:
     """The durable loop's backlog: what the watchdog still has to finish (scoring.daily, scoring.effects)."""
-    from scoring.daily import WATCH_DAYS
+    from scoring.daily import WATCH_DAYS, recompute_requests_given_up
     from scoring.effects import MAX_ATTEMPTS
     from scoring.models import DailyChunk, RecomputeRequest, ScoreOutbox
 
@@ -163,8 +163,12 @@ def _loop_metrics(family, now: dt.datetime) -> Iterator:
                  unacted.filter(attempts__lt=MAX_ATTEMPTS).count())
     yield _gauge(family, "healthscore_outbox_failed", "Score writes given up on after repeated failures.",
                  unacted.filter(attempts__gte=MAX_ATTEMPTS).count())
+    given_up = recompute_requests_given_up(now)
     yield _gauge(family, "healthscore_recompute_requests_pending", "Recomputes asked for and not yet done.",
-                 RecomputeRequest.objects.filter(done_at__isnull=True).count())
+                 RecomputeRequest.objects.filter(done_at__isnull=True).exclude(pk__in=given_up.values("pk")).count())
+    yield _gauge(family, "healthscore_recompute_requests_failed",
+                 "Recomputes given up on after repeated tries (the next daily run scores their accounts).",
+                 given_up.count())
     yield _gauge(family, "healthscore_daily_chunks_unfinished", "Chunks of unfinished daily runs not yet done.",
                  DailyChunk.objects.filter(run__finished_at__isnull=True,
                                            run__created_at__gte=now - dt.timedelta(days=WATCH_DAYS))

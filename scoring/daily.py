@@ -153,7 +153,9 @@ def daily_run_finish(run_id: int, *, now: dt.datetime) -> bool:
         run.save(update_fields=["finished_at", "missing"])
     if missing:
         log.warning("Daily run %s finished with %d active accounts unscored: %s", run.pk, len(missing), missing[:20])
-    effects_drain()  # the sweeper: whatever an earlier crash left unacted
+    # The sweeper: whatever an earlier crash left unacted, within the watchdog's budget (the last chunk's
+    # task must stay inside its timeout; the watchdog drains the rest every minute).
+    effects_drain(budget_seconds=WATCHDOG_DRAIN_SECONDS)
     return True
 
 
@@ -197,15 +199,28 @@ def daily_watchdog(*, now: dt.datetime) -> dict:
     return outcome
 
 
+def recompute_requests_given_up(now: dt.datetime):
+    """Requests tried ``MAX_CHUNK_ATTEMPTS`` times without finishing (each try killed its worker or timed
+    out): never enqueued again; the next daily run scores their accounts (a gauge in /metrics)."""
+    return RecomputeRequest.objects.filter(done_at__isnull=True, enqueues__gte=MAX_CHUNK_ATTEMPTS,
+                                           enqueued_at__lt=now - _lease())
+
+
 def _recompute_requests_resend(now: dt.datetime, lease: dt.timedelta) -> int:
-    """Enqueue again the recompute requests whose task has not finished within a lease (lost)."""
+    """Enqueue again the recompute requests whose task has not finished within a lease (lost), up to
+    ``MAX_CHUNK_ATTEMPTS`` tries in all, like a daily chunk: a request that kills its worker each time
+    is not retried for ever."""
     from scoring.tasks import recompute_requests_send
 
     due = list(RecomputeRequest.objects.filter(done_at__isnull=True, enqueued_at__lt=now - lease,
+                                               enqueues__lt=MAX_CHUNK_ATTEMPTS,
                                                created_at__gte=now - dt.timedelta(days=WATCH_DAYS))[:1000])
     if due:
         RecomputeRequest.objects.filter(pk__in=[r.pk for r in due]).update(enqueued_at=now,
                                                                           enqueues=F("enqueues") + 1)
         transaction.on_commit(lambda: recompute_requests_send(due))
         log.warning("Re-enqueued %d lost recompute request(s)", len(due))
+        last = [r.pk for r in due if r.enqueues + 1 >= MAX_CHUNK_ATTEMPTS]
+        if last:
+            log.error("Recompute request(s) %s enqueued for the last time (%d tries)", last, MAX_CHUNK_ATTEMPTS)
     return len(due)

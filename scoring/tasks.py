@@ -63,24 +63,6 @@ def recompute_accounts(account_ids: list[int], cause: str | None = None, request
     return {"accounts": len(account_ids), "changes": len(result.changes), **outcome}
 
 
-def recompute_range(first_pk: int, end_pk: int) -> dict:
-    """Recompute the active accounts with first_pk ≤ id < end_pk, then act on the writes' outbox rows."""
-    from django.utils import timezone
-
-    from accounts.models import Account
-    from scoring.derived import derived_refresh
-    from scoring.effects import effects_drain
-    from scoring.services import scores_recompute
-
-    # The product's own relationship/support signals for this range, before it is scored.
-    active = Account.objects.filter(pk__gte=first_pk, pk__lt=end_pk, status=Account.Status.ACTIVE)
-    derived_refresh(account_ids=list(active.values_list("pk", flat=True)), now=timezone.now())
-    result = scores_recompute(account_range=(first_pk, end_pk), now=timezone.now())
-    outcome = effects_drain(ids=result.outbox_ids)
-    outcome.pop("rows", None)
-    return {"accounts": len(result.account_ids), "changes": len(result.changes), **outcome}
-
-
 def recompute_all_enqueue(chunk_size: int | None = None) -> dict:
     """Daily full recompute: a ledger of small chunks (``scoring.daily``), one ``daily_chunk`` task each.
 

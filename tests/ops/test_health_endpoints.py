@@ -97,7 +97,7 @@ def test_it_exposes_queue_failures_freshness_notifications_and_ingest_counts(cli
     _score(AccountFactory(), NOW - dt.timedelta(hours=3), scoring_setup.version)
     QTask.objects.create(id="f" * 32, name="broken", func="scoring.tasks.recompute_accounts", started=NOW,
                          stopped=NOW, success=False, result="boom")
-    QTask.objects.create(id="a" * 32, name="recompute", func="scoring.tasks.recompute_range",
+    QTask.objects.create(id="a" * 32, name="recompute", func="scoring.tasks.daily_chunk",
                          started=NOW - dt.timedelta(seconds=4), stopped=NOW, success=True)
     Notification.objects.create(channel="email", kind="tier_change", account=account, subject="x", error="SMTP down")
     Notification.objects.create(channel="email", kind="tier_change", account=account, subject="y", sent_at=NOW)

@@ -3,17 +3,12 @@ enqueues one task per chunk."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-from playbooks.models import Task
-from scoring.models import AccountScore, DailyChunk, DailyRun, ScoreChange
-from scoring.tasks import recompute_all_enqueue, recompute_range
-from tests.factories import AccountFactory, observe
-from tests.playbooks.engine_world import build_world
+from scoring.models import DailyChunk, DailyRun
+from scoring.tasks import recompute_all_enqueue
+from tests.factories import AccountFactory
 
 
 def test_it_enqueues_one_task_per_chunk(db, monkeypatch, django_capture_on_commit_callbacks):
@@ -45,22 +40,6 @@ def test_it_enqueues_nothing_without_active_accounts(db, monkeypatch):
     assert (outcome["accounts"], outcome["chunks"]) == (0, 0)
     assert not OrmQ.objects.exists()
     assert DailyRun.objects.get().finished_at is not None  # nothing to do: finished at once
-
-
-def test_it_recomputes_a_range_and_runs_its_triggers(db):
-    now = timezone.now()
-    world = build_world(now)  # Acme, green (90) since yesterday; a red playbook
-    outside = AccountFactory(segment=world.account.segment)
-    observe(outside, world.signal, 5, now - dt.timedelta(hours=2))
-    observe(world.account, world.signal, 10, now - dt.timedelta(minutes=1), source="drop")  # rapid decline → red
-
-    outcome = recompute_range(world.account.pk, world.account.pk + 1)
-
-    assert (outcome["accounts"], outcome["tasks"]) == (1, 1)
-    assert AccountScore.objects.get(account=world.account).tier == "red"
-    assert not AccountScore.objects.filter(account=outside).exists()  # not in the range
-    change = ScoreChange.objects.get(account=world.account, from_tier="green")
-    assert Task.objects.get().opened_by_change == change
 
 
 def test_it_splits_a_long_recompute_request_into_chunks(db, settings, monkeypatch, django_capture_on_commit_callbacks):

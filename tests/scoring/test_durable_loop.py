@@ -211,3 +211,31 @@ def test_a_recompute_whose_task_was_lost_is_enqueued_again_by_the_watchdog(
     assert _effects(red_today) == EXPECTED
     with django_capture_on_commit_callbacks(execute=True):
         assert daily_watchdog()["recomputes"] == 0
+
+
+def test_a_recompute_that_never_finishes_is_given_up_after_max_tries(
+    red_today, monkeypatch, settings, django_capture_on_commit_callbacks, client
+):
+    """A request whose task kills its worker every time (a poison account) is enqueued MAX_CHUNK_ATTEMPTS
+    times in all, then left for the next daily run and counted as failed in /metrics, not retried for ever."""
+    from scoring.daily import MAX_CHUNK_ATTEMPTS
+    from scoring.models import RecomputeRequest
+    from scoring.tasks import daily_watchdog, recompute_enqueue
+
+    settings.DAILY_CHUNK_LEASE_SECONDS = 60
+    settings.METRICS_TOKEN = "s3cret-metrics-token"
+    sent = []
+    monkeypatch.setattr("scoring.tasks.recompute_requests_send", lambda requests: sent.extend(requests))  # dies
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_enqueue([red_today.account.pk])
+    tries = []
+    for _ in range(MAX_CHUNK_ATTEMPTS + 2):
+        RecomputeRequest.objects.update(enqueued_at=timezone.now() - dt.timedelta(seconds=61))
+        with django_capture_on_commit_callbacks(execute=True):
+            tries.append(daily_watchdog()["recomputes"])
+    assert tries == [1] * (MAX_CHUNK_ATTEMPTS - 1) + [0] * 3
+    request = RecomputeRequest.objects.get()
+    assert (request.enqueues, request.done_at, len(sent)) == (MAX_CHUNK_ATTEMPTS, None, MAX_CHUNK_ATTEMPTS)
+    metrics = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-metrics-token").content.decode()
+    assert "healthscore_recompute_requests_failed 1.0" in metrics
+    assert "healthscore_recompute_requests_pending 0.0" in metrics
