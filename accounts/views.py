@@ -27,7 +27,7 @@ from scoring.charts import history_chart
 from scoring.derived import SENTIMENT_WORDS, sentiment_record, sentiment_trend
 from scoring.models import Override
 from scoring.overrides import override_create
-from scoring.tasks import recompute_accounts
+from scoring.tasks import recompute_now
 
 PAGE_SIZE = 50
 
@@ -194,7 +194,7 @@ def override_new(request: HttpRequest, external_id: str) -> HttpResponse:
     # "Recomputed at once": the account's score, banner and tasks follow the flag before the answer
     # (the queued recompute finds nothing left to do). A failure leaves it to the queued one.
     try:
-        recompute_accounts([account.pk])
+        recompute_now([account.pk])
     except Exception:  # noqa: BLE001 - the flag is stored; the worker retries the recompute
         logger.exception("synchronous recompute after a flag failed", extra={"account": account.pk})
     if request.htmx:
@@ -218,7 +218,7 @@ def sentiment_new(request: HttpRequest, external_id: str) -> HttpResponse:
         messages.error(request, "Sentiment is a whole number from 1 to 5.")
         return redirect(reverse("accounts:detail", args=[account.external_id]) + "#sentiment")
     try:
-        recompute_accounts([account.pk])
+        recompute_now([account.pk])
     except Exception:  # noqa: BLE001 - the rating and its recompute request are stored; the worker does it
         logger.exception("synchronous recompute after a sentiment failed", extra={"account": account.pk})
     messages.success(request, f"Sentiment recorded: {value} of 5 ({SENTIMENT_WORDS[value]}).")

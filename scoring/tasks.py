@@ -55,12 +55,31 @@ def recompute_accounts(account_ids: list[int], cause: str | None = None, request
     from scoring.models import RecomputeRequest
     from scoring.services import scores_recompute
 
-    result = scores_recompute(account_ids=account_ids, now=timezone.now(), cause=cause)
+    if request is not None and RecomputeRequest.objects.filter(pk=request, done_at__isnull=False).exists():
+        return {"accounts": 0, "changes": 0, "skipped": "already done"}  # answered at once (recompute_now)
+    started = timezone.now()
+    result = scores_recompute(account_ids=account_ids, now=started, cause=cause)
     outcome = effects_drain(ids=result.outbox_ids)
     outcome.pop("rows", None)
     if request is not None:
         RecomputeRequest.objects.filter(pk=request, done_at__isnull=True).update(done_at=timezone.now())
     return {"accounts": len(account_ids), "changes": len(result.changes), **outcome}
+
+
+def recompute_now(account_ids: Iterable[int]) -> dict:
+    """Recompute at once, in the caller's process (a page that shows the new score in its answer), and
+    answer the pending requests for exactly these accounts made before it started: their queued tasks then
+    find them done and skip, instead of recomputing the same data a second time."""
+    from django.utils import timezone
+
+    from scoring.models import RecomputeRequest
+
+    ids = sorted({int(i) for i in account_ids})
+    started = timezone.now()
+    outcome = recompute_accounts(ids)
+    RecomputeRequest.objects.filter(done_at__isnull=True, account_ids=ids, created_at__lte=started).update(
+        done_at=timezone.now())
+    return outcome
 
 
 def recompute_all_enqueue(chunk_size: int | None = None) -> dict:

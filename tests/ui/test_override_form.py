@@ -67,3 +67,36 @@ def test_it_forbids_people_who_cannot_act_on_the_account(client, personas, alice
     response = client.post(reverse("accounts:override", args=["acme"]), valid(), **HX)
     assert response.status_code == 403
     assert not Override.objects.exists()
+
+
+def test_a_flag_is_recomputed_once_not_again_by_its_queued_task(
+    client, alice, alice_account, monkeypatch, django_capture_on_commit_callbacks
+):
+    """"Recomputed at once" answers the flag's durable request, so the task queued with it skips instead of
+    recomputing the same data a second time (before: two full recomputes per flag)."""
+    import scoring.services
+    from scoring.models import RecomputeRequest
+    from scoring.tasks import recompute_accounts
+
+    real, calls, queued = scoring.services.scores_recompute, [], []
+    monkeypatch.setattr("scoring.services.scores_recompute", lambda **kw: calls.append(kw["account_ids"]) or real(**kw))
+    monkeypatch.setattr("scoring.tasks.recompute_requests_send", lambda requests: queued.extend(requests))
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("accounts:override", args=["acme"]), valid(), **HX).status_code == 200
+    assert calls == [[alice_account.pk]]  # the answer's own recompute
+    request = RecomputeRequest.objects.get()
+    assert request.done_at is not None and [r.pk for r in queued] == [request.pk]
+
+    outcome = recompute_accounts(list(request.account_ids), request=request.pk)  # the worker takes the task
+
+    assert outcome["skipped"] == "already done" and calls == [[alice_account.pk]]
+
+
+def test_a_request_made_for_other_accounts_is_left_to_its_task(alice, alice_account, bob_account):
+    from scoring.models import RecomputeRequest
+    from scoring.tasks import recompute_enqueue, recompute_now
+
+    recompute_enqueue([alice_account.pk, bob_account.pk])
+    recompute_now([alice_account.pk])
+    assert RecomputeRequest.objects.get().done_at is None  # bob's account was not recomputed
