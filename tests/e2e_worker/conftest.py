@@ -129,3 +129,20 @@ def wait_for(predicate, *, timeout: float, worker: Worker, what: str, interval: 
             pytest.fail(f"qcluster exited ({worker.process.returncode}) while waiting for {what}:\n{worker.tail()}")
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}. qcluster log:\n{worker.tail()}")
+
+
+def within_one_local_day(seconds: float) -> float:
+    """Make room for a test that reads "today" before and after ``seconds`` of waiting on real workers
+    (which score by their own clock): if local midnight is nearer than that, wait until it has passed.
+    Returns the seconds waited (0 on all but a few minutes of the day)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    midnight = timezone.make_aware(dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time.min))
+    left = (midnight - now).total_seconds()
+    if left > seconds:
+        return 0.0
+    time.sleep(left + 1)
+    return left + 1

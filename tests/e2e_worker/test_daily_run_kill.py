@@ -38,7 +38,7 @@ from scoring.models import (
 from scoring.services import scores_recompute
 from scoring.tasks import recompute_all_enqueue
 from tests._clock import traveling_command
-from tests.e2e_worker.conftest import ROOT, wait_for
+from tests.e2e_worker.conftest import ROOT, wait_for, within_one_local_day
 from tests.factories import create_published_version
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +60,8 @@ def book(shared_database_url, settings):
         pytest.skip("a 5,000-account run with kill -9 needs PostgreSQL (CI runs the suite with DATABASE_URL set)")
     settings.DAILY_CHUNK_SIZE = CHUNK  # the run is planned here, by the test (like the schedule would)
     settings.DAILY_CHUNK_LEASE_SECONDS = LEASE_SECONDS
+    # The book, the kill, the restart and the checks all read one "today": never straddle midnight.
+    within_one_local_day(3 * DONE_TIMEOUT + 60)
     now = timezone.now()
     yesterday = now - dt.timedelta(days=1)
     segment, _ = Segment.objects.get_or_create(slug="default", defaults={"name": "Default", "is_default": True})
