@@ -162,6 +162,107 @@ def _lookup(model, field_name: str, values: Iterable[str], extra: dict | None = 
     return found
 
 
+DEFAULT_SOURCE: Any = object()  # an item without its own source takes the batch's
+
+
+class ItemChecker:
+    """The rules of one observation item, shared by every entry point (the API's batches, the CSV import's
+    stream): ``check`` returns the row to store or the item's errors, by field.
+
+    ``accounts`` (external id → pk) must hold the item's account when it exists (callers look accounts up
+    in batches: ``accounts_lookup``); the active signals are read once. Timestamps repeat across a file
+    (every account's row of one day), so their parse is kept per text."""
+
+    _TIMES_KEPT = 100_000
+
+    def __init__(self, *, source: str, now: dt.datetime, account_restriction: int | None = None,
+                 accounts: dict[str, int] | None = None, signal_keys: Iterable[str] | None = None):
+        self.source = source
+        self.latest_allowed = now + FUTURE_SKEW
+        self.account_restriction = account_restriction
+        self.accounts: dict[str, int] = accounts if accounts is not None else {}
+        self.signals = _signals(signal_keys) if signal_keys is not None else _active_signals()
+        self._times: dict[str, tuple[dt.datetime, str]] = {}
+
+    def accounts_lookup(self, refs: Iterable[str]) -> None:
+        """Read the accounts of ``refs`` not looked up yet (one query per 1,000)."""
+        missing = {r for r in refs if r and r not in self.accounts}
+        if missing:
+            self.accounts.update(_lookup(Account, "external_id", missing))
+
+    def _time(self, raw: Any) -> tuple[dt.datetime, str]:
+        """(aware datetime, its UTC ISO text for the default key); ValueError with a reason."""
+        if isinstance(raw, str):
+            hit = self._times.get(raw)
+            if hit is not None:
+                return hit
+        value = parse_timestamp(raw)
+        out = (value, value.astimezone(dt.UTC).isoformat())
+        if isinstance(raw, str):
+            if len(self._times) >= self._TIMES_KEPT:
+                self._times.clear()
+            self._times[raw] = out
+        return out
+
+    def check(self, index: int, account_ext: Any, signal_key: Any, raw_value: Any, raw_time: Any,
+              item_source: Any = DEFAULT_SOURCE, client_key: Any = None) -> _Row | list[ItemError]:
+        errors: list[ItemError] = []
+        account_id = self.accounts.get(str(account_ext)) if isinstance(account_ext, str | int) else None
+        if account_ext in (None, ""):
+            errors.append(ItemError(index, "account", "is required"))
+        elif account_id is None or (self.account_restriction is not None and account_id != self.account_restriction):
+            errors.append(ItemError(index, "account", f"unknown account {account_ext!r}"))
+        signal = self.signals.get(signal_key) if isinstance(signal_key, str) else None
+        if signal_key in (None, ""):
+            errors.append(ItemError(index, "signal", "is required"))
+        elif signal is None:
+            errors.append(ItemError(index, "signal", f"unknown signal {signal_key!r}"))
+        value = observed_at = None
+        try:
+            value = parse_value(raw_value)
+        except ValueError as exc:
+            errors.append(ItemError(index, "value", str(exc)))
+        if value is not None:
+            lo, hi = (signal.min_value, signal.max_value) if signal else (None, None)
+            if not ((-VALUE_LIMIT if lo is None else lo) <= value <= (VALUE_LIMIT if hi is None else hi)):
+                errors.append(ItemError(index, "value", value_range_error(value, key=str(signal_key), min_value=lo,
+                                                                          max_value=hi)))
+        try:
+            observed_at, utc_text = self._time(raw_time)
+        except ValueError as exc:
+            errors.append(ItemError(index, "observed_at", str(exc)))
+        if observed_at is not None and observed_at > self.latest_allowed:
+            errors.append(ItemError(index, "observed_at", "is in the future (more than 5 minutes ahead)"))
+        if item_source is DEFAULT_SOURCE:
+            item_source = self.source
+        if (
+            not isinstance(item_source, str)
+            or not item_source
+            or len(item_source) > SOURCE_MAX_LENGTH
+            or "\x00" in item_source
+        ):
+            errors.append(ItemError(index, "source", f"must be text of 1–{SOURCE_MAX_LENGTH} characters"))
+        if client_key is not None and (
+            not isinstance(client_key, str)
+            or not client_key.strip()
+            or len(client_key) > KEY_MAX_LENGTH
+            or "\x00" in client_key
+        ):
+            errors.append(ItemError(index, "key", f"must be text of 1–{KEY_MAX_LENGTH} characters"))
+        if errors:
+            return errors
+        if client_key:
+            key = client_key_scoped(account_id=account_id, client_key=client_key)
+        else:  # observation_key, with the UTC text kept per timestamp
+            key = f"{account_id}|{signal.id}|{utc_text}|{item_source}"
+        return _Row(account_id, signal.id, value, observed_at, item_source, key)
+
+
+def _active_signals() -> dict[str, _Signal]:
+    rows = SignalDefinition.objects.filter(active=True).values_list("pk", "key", "min_value", "max_value")
+    return {key: _Signal(pk, key, lo, hi) for pk, key, lo, hi in rows}
+
+
 def observations_validate(
     *,
     items: Sequence[Any],
@@ -178,68 +279,23 @@ def observations_validate(
     if not items:
         raise IngestValidationError([ItemError(-1, "items", "no items given")])
     dicts = [item if isinstance(item, dict) else {} for item in items]
-    accounts = _lookup(Account, "external_id", (str(d.get("account") or "") for d in dicts))
-    signals = _signals(str(d.get("signal") or "") for d in dicts)
-    latest_allowed = now + FUTURE_SKEW
+    checker = ItemChecker(
+        source=source, now=now, account_restriction=account_restriction,
+        accounts=_lookup(Account, "external_id", (str(d.get("account") or "") for d in dicts)),
+        signal_keys=(str(d.get("signal") or "") for d in dicts),
+    )
     errors: list[ItemError] = []
     rows: list[_Row] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             errors.append(ItemError(index, "item", "must be an object"))
             continue
-        before = len(errors)
-        account_ext = item.get("account")
-        account_id = accounts.get(str(account_ext)) if isinstance(account_ext, str | int) else None
-        if account_ext in (None, ""):
-            errors.append(ItemError(index, "account", "is required"))
-        elif account_id is None or (account_restriction is not None and account_id != account_restriction):
-            errors.append(ItemError(index, "account", f"unknown account {account_ext!r}"))
-        signal_key = item.get("signal")
-        signal = signals.get(signal_key) if isinstance(signal_key, str) else None
-        signal_id = signal.id if signal else None
-        if signal_key in (None, ""):
-            errors.append(ItemError(index, "signal", "is required"))
-        elif signal_id is None:
-            errors.append(ItemError(index, "signal", f"unknown signal {signal_key!r}"))
-        value = observed_at = None
-        try:
-            value = parse_value(item.get("value"))
-        except ValueError as exc:
-            errors.append(ItemError(index, "value", str(exc)))
-        if value is not None:
-            lo, hi = (signal.min_value, signal.max_value) if signal else (None, None)
-            problem = value_range_error(value, key=str(signal_key), min_value=lo, max_value=hi)
-            if problem:
-                errors.append(ItemError(index, "value", problem))
-        try:
-            observed_at = parse_timestamp(item.get("observed_at"))
-        except ValueError as exc:
-            errors.append(ItemError(index, "observed_at", str(exc)))
-        if observed_at is not None and observed_at > latest_allowed:
-            errors.append(ItemError(index, "observed_at", "is in the future (more than 5 minutes ahead)"))
-        item_source = item.get("source", source)
-        if (
-            not isinstance(item_source, str)
-            or not item_source
-            or len(item_source) > SOURCE_MAX_LENGTH
-            or "\x00" in item_source
-        ):
-            errors.append(ItemError(index, "source", f"must be text of 1–{SOURCE_MAX_LENGTH} characters"))
-        client_key = item.get("key")
-        if client_key is not None and (
-            not isinstance(client_key, str)
-            or not client_key.strip()
-            or len(client_key) > KEY_MAX_LENGTH
-            or "\x00" in client_key
-        ):
-            errors.append(ItemError(index, "key", f"must be text of 1–{KEY_MAX_LENGTH} characters"))
-        if len(errors) > before:
-            continue
-        if client_key:
-            key = client_key_scoped(account_id=account_id, client_key=client_key)
+        checked = checker.check(index, item.get("account"), item.get("signal"), item.get("value"),
+                                item.get("observed_at"), item.get("source", DEFAULT_SOURCE), item.get("key"))
+        if isinstance(checked, list):
+            errors += checked
         else:
-            key = observation_key(account_id=account_id, signal_id=signal_id, observed_at=observed_at, source=item_source)
-        rows.append(_Row(account_id, signal_id, value, observed_at, item_source, key))
+            rows.append(checked)
     if errors:
         raise IngestValidationError(errors)
     return rows
@@ -343,6 +399,119 @@ def observations_rows_store(
             if recompute:
                 recompute_enqueue(result.account_ids)
     return result
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A text value in COPY's text format (backslash, tab and line breaks escaped)."""
+    return value.translate(_COPY_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value or "\r" in value) else value
+
+
+class ObservationStage:
+    """Store any number of checked rows in the caller's transaction, in constant memory: rows are staged in a
+    temporary table (COPY on PostgreSQL), then ``finish`` moves them with one INSERT … SELECT … ON CONFLICT
+    DO NOTHING on the idempotency key, in staging order (the first row of a repeated key wins, as in a
+    batch). Rolling the transaction back leaves nothing, staging included."""
+
+    TABLE = "hs_observation_stage"
+    COLUMNS = "line, account_id, signal_id, value, observed_at, source, k"
+
+    def __init__(self, *, dry_run: bool = False) -> None:
+        """``dry_run``: keep every row staged (nothing moves), for ``would_store``; the caller rolls back."""
+        assert connection.in_atomic_block, "stage inside transaction.atomic()"
+        self.dry_run = dry_run
+        self.postgres = connection.vendor == "postgresql"
+        self.rows = 0
+        self._staged = 0
+        self._stored: Counter = Counter()  # (account id, source) -> rows stored
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.TABLE} (line bigint NOT NULL, account_id bigint NOT NULL, "
+                "signal_id bigint NOT NULL, value double precision NOT NULL, observed_at "
+                f"{'timestamptz' if self.postgres else 'datetime'} NOT NULL, source text NOT NULL, k text NOT NULL)"
+                + (" ON COMMIT DROP" if self.postgres else "")
+            )
+
+    def encode(self, lines: Sequence[int], rows: Sequence[_Row]) -> tuple[int, str | list[tuple]]:
+        """Rows in the form ``write`` sends: COPY text on PostgreSQL (made here, so a reader thread can do
+        this part while ``write`` waits on the database), parameter tuples on SQLite. No database access."""
+        if self.postgres:
+            text = "".join(f"{line}\t{r.account_id}\t{r.signal_id}\t{r.value!r}\t{r.observed_at.isoformat()}\t"
+                           f"{_copy_text(r.source)}\t{_copy_text(r.key)}\n" for line, r in zip(lines, rows, strict=True))
+            return len(rows), text
+        adapt = connection.ops.adapt_datetimefield_value
+        return len(rows), [(line, r.account_id, r.signal_id, r.value, adapt(r.observed_at), r.source, r.key)
+                           for line, r in zip(lines, rows, strict=True)]
+
+    def write(self, encoded: tuple[int, str | list[tuple]]) -> None:
+        count, data = encoded
+        with connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f"COPY {self.TABLE} ({self.COLUMNS}) FROM STDIN") as copy:
+                    copy.write(data)
+            else:
+                cursor.executemany(f"INSERT INTO {self.TABLE} ({self.COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                                   data)
+        self.rows += count
+        self._staged += count
+        if self._staged >= self.FLUSH_ROWS and not self.dry_run:
+            self._flush()
+
+    def add(self, lines: Sequence[int], rows: Sequence[_Row]) -> None:
+        self.write(self.encode(lines, rows))
+
+    FLUSH_ROWS = 200_000  # staged rows moved at a time (while the reader parses the next ones)
+
+    def _flush(self) -> None:
+        """Move what is staged, in staging order, and empty the staging table."""
+        if not self._staged:
+            return
+        table = Observation._meta.db_table
+        insert = (f"INSERT INTO {table} (account_id, signal_id, value, observed_at, source, idempotency_key, "
+                  f"created_at) SELECT account_id, signal_id, value, observed_at, source, k, %s FROM {self.TABLE} "
+                  "WHERE true ORDER BY line ON CONFLICT (idempotency_key) DO NOTHING")
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute("SET LOCAL work_mem = '128MB'")  # the staging sort stays in memory
+                cursor.execute(f"WITH stored AS ({insert} RETURNING account_id, source) "
+                               "SELECT account_id, source, count(*) FROM stored GROUP BY account_id, source", [now])
+            else:  # one writer at a time on SQLite: the new rows are those past the highest id before
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                (before,) = cursor.fetchone()
+                cursor.execute(insert, [connection.ops.adapt_datetimefield_value(now)])
+                cursor.execute(f"SELECT account_id, source, count(*) FROM {table} WHERE id > %s "
+                               "GROUP BY account_id, source", [before])
+            for aid, source, n in cursor.fetchall():
+                self._stored[(aid, source)] += n
+            cursor.execute(f"{'TRUNCATE' if self.postgres else 'DELETE FROM'} {self.TABLE}")
+        self._staged = 0
+
+    def would_store(self) -> int:
+        """A dry run's count: the staged rows an import would store now (new keys, each once)."""
+        assert self.dry_run
+        table = Observation._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM (SELECT DISTINCT k FROM {self.TABLE}) s WHERE NOT EXISTS "
+                           f"(SELECT 1 FROM {table} o WHERE o.idempotency_key = s.k)")
+            return cursor.fetchone()[0]
+
+    def finish(self, *, recompute: bool = True) -> tuple[int, list[int]]:
+        """Move the rest; (rows stored now, accounts they touched). The other rows were duplicates."""
+        self._flush()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {self.TABLE}")
+        by_source: Counter = Counter()
+        for (_, source), n in self._stored.items():
+            by_source[source] += n
+        IngestCount.add(day=timezone.localdate(), counts=by_source)
+        account_ids = sorted({aid for aid, _ in self._stored})
+        if recompute:
+            recompute_enqueue(account_ids)
+        return sum(by_source.values()), account_ids
 
 
 def _bulk_create(rows: list[_Row], progress: Callable[[int, int], None] | None) -> None:

@@ -1,15 +1,21 @@
-"""Stream a CSV import: a first pass validates the whole file (nothing stored), then batches are stored,
-each in its own transaction. Memory stays constant whatever the file size (one batch at a time)."""
+"""Stream a CSV import. Accounts, contacts and outcomes: a first pass validates the whole file (nothing
+stored), then batches are stored, each in its own transaction. Observations (the big files): one pass and one
+transaction, through a staging table (``_observations``). Memory stays constant whatever the file size."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Account
+from scoring.ingest import DEFAULT_SOURCE, ItemChecker, ObservationStage
 from support.imports.columns import Mapping, MappingError, build_mapping
 from support.imports.store import Stored, batch_store, batch_validate
 
@@ -95,6 +101,9 @@ def csv_import(
     every row, nothing stored unless all are valid; once to store, batch by batch)."""
     now = now or timezone.now()
     report = ImportReport(kind=kind, dry_run=dry_run, historical=historical)
+    if kind == "observations":
+        return _observations(report, open_lines=open_lines, explicit=explicit, preset=preset, source=source,
+                             batch_size=batch_size, now=now, progress=progress)
 
     def mapping_of(header: list[str]) -> Mapping:
         return build_mapping(kind, header, explicit=explicit, preset=preset)
@@ -139,3 +148,145 @@ def csv_import(
         return report
     passes(store=True)
     return report
+
+
+class _Rollback(Exception):
+    pass
+
+
+_DONE = object()
+
+
+def _observations(report: ImportReport, *, open_lines: Callable[[], Iterable[str]], explicit: dict[str, str] | None,
+                  preset: str | None, source: str, batch_size: int, now: dt.datetime,
+                  progress: Progress | None) -> ImportReport:
+    """Observations in one pass and one transaction. A reader thread parses and checks each batch of rows
+    (the API's rules: scoring.ingest.ItemChecker) while this thread stages the checked batches in the
+    database and moves them into the table (scoring.ingest.ObservationStage), so parsing and PostgreSQL's
+    writes overlap. On any error, or a dry run (which counts the new and already stored rows first), everything
+    is rolled back: nothing is half-saved. Memory holds a few batches and the account map, whatever the file
+    size."""
+    reader = csv.reader(open_lines())
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        report.errors.append(RowError(1, "-", "the file is empty"))
+        return report
+    except (csv.Error, UnicodeDecodeError) as exc:
+        report.errors.append(RowError(1, "-", f"unreadable CSV: {exc}"))
+        return report
+    try:
+        mapping = build_mapping("observations", header, explicit=explicit, preset=preset)
+    except MappingError as exc:
+        report.errors.append(RowError(1, "header", str(exc)))
+        return report
+    report.ignored_columns = mapping.ignored
+    column = {name: i for i, name in mapping.by_index.items()}
+    ia, isig, ival, itime = column["account"], column["signal"], column["value"], column["observed_at"]
+    ikey, isrc = column.get("key"), column.get("source")
+    width = len(header)
+    # Read here, not in the reader thread (which has no database connection of its own to use).
+    checker = ItemChecker(source=source, now=now, accounts=dict(Account.objects.values_list("external_id", "pk")))
+
+    def error(line: int, field_name: str, message: str) -> None:
+        if len(report.errors) < MAX_ERRORS:
+            report.errors.append(RowError(line, field_name, message))
+        else:
+            report.more_errors += 1
+
+    def checked(lines: list[int], rows: list[list[str]]) -> tuple[list[int], list]:
+        good_lines, good = [], []
+        for line, row in zip(lines, rows, strict=True):
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            item = checker.check(
+                line, row[ia].strip(), row[isig].strip(), row[ival].strip(), row[itime].strip(),
+                (row[isrc].strip() or DEFAULT_SOURCE) if isrc is not None else DEFAULT_SOURCE,
+                (row[ikey].strip() or None) if ikey is not None else None)
+            if isinstance(item, list):
+                for e in item:
+                    error(e.index, e.field, e.message)
+            else:
+                good_lines.append(line)
+                good.append(item)
+        report.rows += len(rows)
+        return good_lines, good
+
+    def batches(encode: Callable[[list[int], list], object] = lambda lines, rows: None) -> Iterator:
+        """Each batch checked, then ``encode``d for the stage (both in the reader thread)."""
+        lines: list[int] = []
+        rows: list[list[str]] = []
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) > width:
+                    error(reader.line_num, "-", "more fields than columns in the header")
+                    continue
+                lines.append(reader.line_num)
+                rows.append(row)
+                if len(rows) >= batch_size:
+                    yield encode(*checked(lines, rows))
+                    lines, rows = [], []
+        except (csv.Error, UnicodeDecodeError) as exc:
+            error(reader.line_num, "-", f"unreadable CSV: {exc}")
+        if rows:
+            yield encode(*checked(lines, rows))
+
+    try:
+        with transaction.atomic():
+            stage = ObservationStage(dry_run=report.dry_run)
+            for encoded in _ahead(batches(stage.encode)):
+                if not report.errors:  # after the first error, only checked (to list them)
+                    stage.write(encoded)
+                if progress:
+                    progress("check" if report.dry_run else "import", report.rows)
+            if report.errors or not report.rows:
+                raise _Rollback
+            if report.dry_run:  # what the import would do, then nothing kept
+                report.created = stage.would_store()
+                report.duplicates = stage.rows - report.created
+                raise _Rollback
+            stored, _ = stage.finish(recompute=not report.historical)
+            report.created, report.duplicates = stored, stage.rows - stored
+    except _Rollback:
+        pass
+    if not report.rows and not report.errors:
+        report.errors.append(RowError(1, "-", "the file has no data rows"))
+    return report
+
+
+def _ahead(items: Iterator, depth: int = 4) -> Iterator:
+    """``items``, produced by a thread of its own up to ``depth`` ahead of the consumer (so the consumer's
+    waits on the database overlap the producer's parsing). An exception in the producer is raised here."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ready.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(_DONE)
+        except BaseException as exc:  # re-raised in the consumer
+            ready.put(exc)
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)

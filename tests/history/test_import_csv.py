@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from accounts.models import Account, AccountDomain, Contact, Outcome
 from playbooks.models import Notification, Task
 from scoring.models import AccountScore, Observation, Segment
-from support.imports import store
 
 HUBSPOT_ACCOUNTS = """Record ID,Company name,Company Domain Name,Website URL,Company owner,Lifecycle Stage,Segment,Contract start date,Renewal date,Annual Recurring Revenue,Number of Employees
 hs-1,Acme,acme.com,https://www.acme.com/about,Alice@Example.com,customer,SMB,2025-01-15,2026-01-15,"$48,000",120
@@ -136,20 +135,55 @@ def test_a_live_import_rescores_the_touched_accounts(tmp_path, scoring_setup, dj
 
 
 def test_it_streams_in_batches(tmp_path, scoring_setup, monkeypatch):
+    """One read of the file; one batch in memory at a time, staged in the database (never the whole file)."""
+    from scoring.ingest import ObservationStage
+
     _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\n"))
     sizes: list[int] = []
-    real = store.batch_validate
+    real = ObservationStage.write
 
-    def spy(kind, raws, **kw):
-        sizes.append(len(raws))
-        return real(kind, raws, **kw)
+    def spy(self, encoded):
+        sizes.append(encoded[0])
+        return real(self, encoded)
 
-    monkeypatch.setattr("support.imports.run.batch_validate", spy)
+    monkeypatch.setattr(ObservationStage, "write", spy)
     obs = "account,signal,value,observed_at\n" + "".join(
         f"acme,weekly_logins,{d % 7},2025-01-01T00:{d // 60:02d}:{d % 60:02d}Z\n" for d in range(250))
     _run("observations", _write(tmp_path, obs), "--historical", "--batch-size", "100")
-    assert sizes == [100, 100, 50] * 2  # checked, then stored: never more than one batch in memory
+    assert sizes == [100, 100, 50]
     assert Observation.objects.count() == 250
+
+
+def test_a_bad_row_after_staged_batches_stores_nothing(tmp_path, scoring_setup):
+    """The batches before the bad line were staged already: the whole file is still one transaction."""
+    _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\n"))
+    rows = "".join(f"acme,weekly_logins,{d % 7},2025-01-01T00:{d // 60:02d}:{d % 60:02d}Z\n" for d in range(250))
+    obs = "account,signal,value,observed_at\n" + rows + "acme,weekly_logins,lots,2025-01-02T00:00:00Z\n"
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_csv", "observations", _write(tmp_path, obs), "--historical", "--batch-size", "100",
+                     stdout=io.StringIO(), stderr=err)
+    assert "line 252, field value: must be a number, got 'lots'" in err.getvalue()
+    assert not Observation.objects.exists()
+    # …and the same file, fixed, imports whole: nothing of the failed attempt is left over.
+    out = _run("observations", _write(tmp_path, "account,signal,value,observed_at\n" + rows), "--historical")
+    assert "250 created, 0 updated, 0 already present" in out
+
+
+def test_a_key_repeated_in_the_file_keeps_its_first_row(tmp_path, scoring_setup, monkeypatch):
+    from scoring.ingest import ObservationStage
+
+    monkeypatch.setattr(ObservationStage, "FLUSH_ROWS", 2)  # the repeats arrive after their first row was moved
+    _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\nglobex,Globex\n"))
+    obs = ("account,signal,value,observed_at,key\n"
+           "acme,weekly_logins,3,2025-01-01T00:00:00Z,\n"
+           "globex,weekly_logins,9,2025-01-01T00:00:00Z,k-1\n"
+           "acme,weekly_logins,5,2025-01-01T00:00:00Z,\n"      # the same default key as line 2
+           "globex,weekly_logins,1,2025-01-02T00:00:00Z,k-1\n")  # the same client key as line 3
+    out = _run("observations", _write(tmp_path, obs), "--historical", "--batch-size", "1")
+    assert "2 created, 0 updated, 2 already present" in out
+    stored = sorted(Observation.objects.values_list("account__external_id", "value"))
+    assert stored == [("acme", 3.0), ("globex", 9.0)]
 
 
 def test_a_date_outside_the_apis_bounds_is_a_line_error(tmp_path, smb):
@@ -160,3 +194,29 @@ def test_a_date_outside_the_apis_bounds_is_a_line_error(tmp_path, smb):
         call_command("import_csv", "accounts", _write(tmp_path, text), stdout=io.StringIO(), stderr=err)
     assert "line 2, field renewal_date: must be between 1900-01-01 and 2999-12-31" in err.getvalue()
     assert not Account.objects.exists()
+
+
+def test_a_source_with_tabs_backslashes_and_line_breaks_is_stored_as_written(tmp_path, scoring_setup):
+    """PostgreSQL's rows go through COPY's text format: its special characters must arrive unchanged."""
+    _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\n"))
+    source = "crm\\export\tv2\nnight"
+    obs = f'account,signal,value,observed_at,source\nacme,weekly_logins,3,2025-01-01T00:00:00Z,"{source}"\n'
+    _run("observations", _write(tmp_path, obs), "--historical")
+    assert list(Observation.objects.values_list("source", flat=True)) == [source]
+
+
+def test_a_dry_run_counts_new_and_already_stored_rows_across_the_whole_file(tmp_path, scoring_setup):
+    _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\n"))
+    _run("observations", _write(tmp_path, "account,signal,value,observed_at\nacme,weekly_logins,1,2025-01-01T00:00:00Z\n"),
+         "--historical")
+    obs = ("account,signal,value,observed_at\n"
+           "acme,weekly_logins,1,2025-01-01T00:00:00Z\n"   # stored already
+           "acme,weekly_logins,2,2025-01-02T00:00:00Z\n"   # new
+           "acme,weekly_logins,2,2025-01-02T00:00:00Z\n")  # the line before, in another batch
+    from support.imports.run import csv_import
+
+    path = _write(tmp_path, obs)
+    report = csv_import(kind="observations", open_lines=lambda: open(path, encoding="utf-8"), dry_run=True,
+                        batch_size=1)
+    assert (report.rows, report.created, report.duplicates) == (3, 1, 2)
+    assert Observation.objects.count() == 1

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--historical", action="store_true",
                             help="Past data: no recompute per row, no tasks, no notifications.")
         parser.add_argument("--source", default="csv", help="Source recorded on observations (default: csv).")
-        parser.add_argument("--batch-size", type=int, default=5000, help="Rows per transaction (default 5000).")
+        parser.add_argument("--batch-size", type=int, default=5000, help="Rows checked at a time (default 5000).")
 
     def handle(self, *args, kind: str, file: Path, map: list[str], preset: str | None, dry_run: bool,
                historical: bool, source: str, batch_size: int, **options):
