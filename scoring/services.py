@@ -7,7 +7,8 @@ table (scoring.writes). A run over every account (or an id range: one task of th
 daily schedule) aggregates once per AGGREGATE_BLOCK accounts; on PostgreSQL it is
 a pipeline over three connections — reads ahead, compute here, writes behind — so
 the database and Python keep both cores busy.
-Backfill (scoring.backfill) rebuilds daily history from raw observations.
+Backfill (scoring.backfill) rebuilds daily history from raw observations, always through the guard of
+scoring.history.history_rebuild (stored history is replaced only when asked, audited).
 """
 
 from __future__ import annotations
