@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from scoring.audit import audit_record
 from scoring.models import ScoreChange, ScoreModelVersion, ScoreSnapshot
-from scoring.services import Progress, _history_recompute
+from scoring.services import Progress, _history_recompute, history_accounts
 from scoring.writes import RecomputeResult, upsert
 
 DAY = dt.timedelta(days=1)
@@ -57,8 +57,11 @@ class RebuildResult:
 
 
 def _stored(account_ids: Sequence[int] | None, first_day: dt.date, last_day: dt.date):
+    """The stored snapshots the rebuild would rewrite (None: of the accounts it covers, as a subquery)."""
     qs = ScoreSnapshot.objects.filter(date__gte=first_day, date__lte=last_day)
-    return qs if account_ids is None else qs.filter(account_id__in=list(account_ids))
+    if account_ids is None:
+        return qs.filter(account_id__in=history_accounts(first_day).values("pk"))
+    return qs.filter(account_id__in=list(account_ids))
 
 
 def _version_labels(ids) -> dict[int, str]:

@@ -402,6 +402,13 @@ def scores_recompute(
     return result
 
 
+def history_accounts(first_day: dt.date):
+    """The accounts a rebuild of every account covers: the active ones and those that churned during the range
+    (a paused account keeps its history as it is)."""
+    return Account.objects.filter(
+        Q(status=Account.Status.ACTIVE) | Q(status=Account.Status.CHURNED, churned_on__gte=first_day))
+
+
 def _history_recompute(
     *, account_ids: list[int] | None, now: dt.datetime, first_day: dt.date, last_day: dt.date, days: int = 0,
     progress: Progress | None = None, effects: bool = True,
@@ -409,10 +416,9 @@ def _history_recompute(
     """Rebuild ``first_day``..``last_day`` (``days``: the last N days, scored the legacy way), unguarded:
     only ``scoring.history.history_rebuild`` calls this, after its check for stored history.
 
-    None: every active account and those that churned during the range; a list: those accounts."""
+    None: every account of ``history_accounts``; a list: those accounts."""
     if account_ids is None:
-        live = Q(status=Account.Status.ACTIVE) | Q(status=Account.Status.CHURNED, churned_on__gte=first_day)
-        ids = list(Account.objects.filter(live).order_by("pk").values_list("pk", flat=True))
+        ids = list(history_accounts(first_day).order_by("pk").values_list("pk", flat=True))
     else:
         ids = sorted(set(account_ids))
     specs, routing = selectors.published_models()

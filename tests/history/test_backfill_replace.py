@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from accounts.models import Account
 from playbooks.models import Playbook, PlaybookStep
 from scoring.models import AuditEvent, ScoreChange, ScoreOutbox, ScoreSnapshot
 from scoring.services import scores_recompute
@@ -109,3 +110,17 @@ def test_with_replace_it_rebuilds_audited_with_one_marker_per_account(book, ops)
 def test_replace_goes_with_a_rebuild_only(book):
     with pytest.raises(CommandError, match="--replace goes with --backfill-days or --from/--to"):
         call_command("recompute_scores", "--all", "--replace", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_paused_accounts_history_is_not_counted_nor_marked(book):
+    _, steady, falling = book
+    scores_recompute(now=NOW)
+    Account.objects.filter(pk=falling.pk).update(status=Account.Status.PAUSED)
+    kept = list(ScoreSnapshot.objects.filter(account=falling).values_list("date", "score"))
+    with pytest.raises(CommandError, match=r"^1 snapshot\(s\) already exist"):  # steady's, not falling's
+        _backfill()
+    _backfill("--replace")
+    assert list(ScoreSnapshot.objects.filter(account=falling).values_list("date", "score")) == kept
+    markers = ScoreChange.objects.filter(cause=ScoreChange.Cause.HISTORY_REPLACED)
+    assert list(markers.values_list("account", "date")) == [(steady.pk, NOW.date())]
+    assert AuditEvent.objects.get(action="history_replace").before["snapshots"] == {f"{book[0].model} v1": 1}
