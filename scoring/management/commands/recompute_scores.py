@@ -1,4 +1,4 @@
-"""manage.py recompute_scores [--account EXTERNAL_ID ...] [--all] [--backfill-days N | --from DATE --to DATE [--replace]]"""
+"""manage.py recompute_scores [--account EXTERNAL_ID ...] [--all] [--backfill-days N | --from DATE --to DATE] [--replace]"""
 
 from __future__ import annotations
 
