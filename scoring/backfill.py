@@ -4,8 +4,11 @@ A rebuild covers any date range (``first_day``..``last_day``): day D is scored a
 for today), hysteresis and the change log running forward from the state before the range. Each snapshot
 names the version that scored it. A churned account is scored up to its churn date only.
 
-A rebuild never touches tasks or notifications: its ``changes`` are only those dated today (so the caller's
-triggers never act on the past), and ``scoring.management.commands.recompute_scores`` runs no triggers at all.
+Its ``changes`` are only those dated today, so the caller's triggers never act on the past; only the last
+N days (``--backfill-days``) record them in the outbox, a date range records nothing.
+
+Nothing here checks for stored history: every rebuild goes through ``scoring.history.history_rebuild``, which
+refuses to replace stored snapshots unless asked, and audits and marks a replacement.
 """
 
 from __future__ import annotations

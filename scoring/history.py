@@ -1,11 +1,19 @@
 """History for any date range: rebuild it from the observations, never silently replacing what is stored.
 
-``history_rebuild`` builds one snapshot per account per day for ``first_day``..``last_day`` (hysteresis and
-change log forward; each snapshot names its version) through ``scores_recompute`` — the shared scoring
-service — so no task or notification is produced (it returns today's changes only, and nobody evaluates
-triggers on them here). Where the range already holds snapshots, it refuses unless ``replace`` is given; a
-replacement is audited (an ``AuditEvent`` with the versions replaced) and leaves a change-log marker on the
-first rebuilt day of each account ("History replaced …"), shown in its change log and timeline.
+``history_rebuild`` is the one path of every rebuild of history — ``recompute_scores --from/--to`` and
+``--backfill-days``, ``scores_recompute(backfill_days=…)`` or ``(first_day=…, last_day=…)`` — and builds one
+snapshot per account per day (hysteresis and change log forward; each snapshot names its version). Where the
+range already holds snapshots — any stored snapshot, today's too: the rebuild rewrites it — it refuses
+(``HistoryExists``) unless ``replace`` is given; a replacement is audited (an ``AuditEvent`` with the versions
+replaced) and leaves a change-log marker on the first rebuilt day of each account ("History replaced …"),
+shown in its change log and timeline.
+
+Two ways to score the days, kept deliberately apart:
+
+- a date range (``first_day``..``last_day``): day D scored as of its end; no task or notification is produced
+  (it returns today's changes only, and nobody evaluates triggers on them);
+- the last ``days`` days (``--backfill-days``): day D scored as of now − (today − D), and today's changes are
+  recorded in the outbox (``effects``), so the playbook tasks and alerts of today — and only today — follow.
 
 ``snapshots_export`` streams account_external_id,date,score,tier rows for a date range (constant memory).
 """
@@ -22,8 +30,10 @@ from django.utils import timezone
 
 from scoring.audit import audit_record
 from scoring.models import ScoreChange, ScoreModelVersion, ScoreSnapshot
-from scoring.services import Progress, scores_recompute
+from scoring.services import Progress, _history_recompute, history_accounts
 from scoring.writes import RecomputeResult, upsert
+
+DAY = dt.timedelta(days=1)
 
 
 class HistoryExists(Exception):
@@ -47,8 +57,11 @@ class RebuildResult:
 
 
 def _stored(account_ids: Sequence[int] | None, first_day: dt.date, last_day: dt.date):
+    """The stored snapshots the rebuild would rewrite (None: of the accounts it covers, as a subquery)."""
     qs = ScoreSnapshot.objects.filter(date__gte=first_day, date__lte=last_day)
-    return qs if account_ids is None else qs.filter(account_id__in=list(account_ids))
+    if account_ids is None:
+        return qs.filter(account_id__in=history_accounts(first_day).values("pk"))
+    return qs.filter(account_id__in=list(account_ids))
 
 
 def _version_labels(ids) -> dict[int, str]:
@@ -57,14 +70,25 @@ def _version_labels(ids) -> dict[int, str]:
 
 
 def history_rebuild(
-    *, first_day: dt.date, last_day: dt.date, now: dt.datetime | None = None,
-    account_ids: Sequence[int] | None = None, replace: bool = False, actor=None, progress: Progress | None = None,
+    *, first_day: dt.date | None = None, last_day: dt.date | None = None, days: int = 0,
+    now: dt.datetime | None = None, account_ids: Sequence[int] | None = None, replace: bool = False, actor=None,
+    progress: Progress | None = None, effects: bool = True,
 ) -> RebuildResult:
-    """Rebuild the daily history of ``first_day``..``last_day`` (see the module docstring)."""
+    """Rebuild the daily history of ``first_day``..``last_day``, or of the last ``days`` days ending today
+    (``effects``: record today's changes for the triggers; ``False`` for a seed); see the module docstring."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
+    if days:
+        if first_day is not None or last_day is not None:
+            raise ValueError("give either days or a date range")
+        if days < 0:
+            raise ValueError("days must be 0 or more")
+        first_day, last_day = today - (days - 1) * DAY, today
+    elif first_day is None or last_day is None:
+        raise ValueError("give days or both ends of the range")
     if first_day > last_day:
         raise ValueError("the range ends before it starts")
-    if last_day > timezone.localdate(now):
+    if last_day > today:
         raise ValueError("the range ends in the future")
     stored = _stored(account_ids, first_day, last_day)
     by_version = dict(stored.values("model_version").annotate(n=Count("pk")).values_list("model_version", "n"))
@@ -79,8 +103,9 @@ def history_rebuild(
                                                  .values_list("account_id", "date", "score", "tier",
                                                               "model_version")):
             before.setdefault(aid, (score, tier, version, date))
-    result = scores_recompute(account_ids=None if account_ids is None else list(account_ids), now=now,
-                              first_day=first_day, last_day=last_day, progress=progress)
+    result = _history_recompute(account_ids=None if account_ids is None else list(account_ids), now=now,
+                                first_day=first_day, last_day=last_day, days=days, progress=progress,
+                                effects=effects)
     if by_version:
         _mark_replaced(before, first_day, last_day, labels, now)
         published = ScoreModelVersion.objects.filter(status=ScoreModelVersion.Status.PUBLISHED).order_by("pk").first()

@@ -7,7 +7,8 @@ table (scoring.writes). A run over every account (or an id range: one task of th
 daily schedule) aggregates once per AGGREGATE_BLOCK accounts; on PostgreSQL it is
 a pipeline over three connections — reads ahead, compute here, writes behind — so
 the database and Python keep both cores busy.
-Backfill (scoring.backfill) rebuilds daily history from raw observations.
+Backfill (scoring.backfill) rebuilds daily history from raw observations, always through the guard of
+scoring.history.history_rebuild (stored history is replaced only when asked, audited).
 """
 
 from __future__ import annotations
@@ -328,7 +329,7 @@ def scores_recompute(
     *, account_ids: list[int] | None = None, now: dt.datetime, backfill_days: int = 0,
     progress: Progress | None = None, account_range: tuple[int, int] | None = None,
     first_day: dt.date | None = None, last_day: dt.date | None = None,
-    cause: str | None = None, effects: bool = True,
+    cause: str | None = None, effects: bool = True, replace: bool = False, actor=None,
 ) -> RecomputeResult:
     """Recompute the given accounts (None: every active account) as of ``now``.
 
@@ -344,27 +345,29 @@ def scores_recompute(
     account_range=(first, end): the active accounts with first ≤ id < end (a chunk of the
     daily run), read like a full run: one aggregation over the id range, no IN list.
 
-    backfill_days=N rebuilds the last N days of history (one snapshot a day,
-    hysteresis and change log running forward from no state, existing change-log
-    entries of that range replaced). Its ``changes`` are only those dated today,
-    so triggers never act on the past. ``first_day``/``last_day`` rebuild that date range instead
-    (``scoring.history.history_rebuild`` checks for stored history first and audits a replacement).
+    backfill_days=N rebuilds the last N days of history (day D scored as of now − (today − D);
+    its ``changes`` and outbox are only those dated today, so triggers never act on the past);
+    ``first_day``/``last_day`` rebuild that date range instead (no effects at all). Either way it goes
+    through ``scoring.history.history_rebuild``, the one guarded path of every rebuild: where the range
+    already holds snapshots it raises ``HistoryExists`` unless ``replace=True``, and a replacement is
+    audited (``actor``) and marked in the change log.
     """
-    if first_day is not None and last_day is not None:
-        backfill_days = (last_day - first_day).days + 1
-    else:
-        first_day = last_day = None
+    ranged = first_day is not None and last_day is not None
+    if backfill_days > 0 or ranged:
+        if account_range is not None:
+            raise ValueError("account_range is for recomputes, not for rebuilds of history")
+        from scoring.history import history_rebuild  # it builds on this module (_history_recompute)
+
+        return history_rebuild(
+            days=0 if ranged else backfill_days, first_day=first_day if ranged else None,
+            last_day=last_day if ranged else None, now=now, account_ids=account_ids, replace=replace,
+            actor=actor, progress=progress, effects=effects,
+        ).result
     if account_ids is None:
-        live = Q(status=Account.Status.ACTIVE)
-        if backfill_days > 0:  # a rebuild of history includes the accounts that churned during it
-            since = first_day or timezone.localdate(now) - dt.timedelta(days=backfill_days - 1)
-            live |= Q(status=Account.Status.CHURNED, churned_on__gte=since)
-        active = Account.objects.filter(live)
+        active = Account.objects.filter(status=Account.Status.ACTIVE)
         if account_range is not None:
             active = active.filter(pk__gte=account_range[0], pk__lt=account_range[1])
         ids = list(active.order_by("pk").values_list("pk", flat=True))
-    elif backfill_days > 0:
-        ids = sorted(set(account_ids))
     else:  # a churned account is not scored after its end (its history stays)
         ids = sorted(set(account_ids) - set(
             Account.objects.filter(pk__in=list(account_ids), status=Account.Status.CHURNED).values_list("pk", flat=True)))
@@ -373,9 +376,7 @@ def scores_recompute(
     if not ids or not specs:
         return result
     size = settings.RECOMPUTE_CHUNK_SIZE
-    if backfill_days > 0:
-        size = min(size, BACKFILL_CHUNK_SIZE)
-    full = account_ids is None and not backfill_days
+    full = account_ids is None
     # A full run on PostgreSQL (outside a transaction): a pipeline over three connections.
     pipelined = (full and connection.vendor == "postgresql" and not connection.in_atomic_block
                  and len(ids) > size)
@@ -392,15 +393,47 @@ def scores_recompute(
         if full:
             aggregates = selectors.signal_aggregates(signals=signals, now=now, account_ids=block, by_range=True)
         for chunk in _chunks(block, size):
-            if backfill_days > 0:
-                _collect(result, backfill_chunk(chunk, specs, routing, now, backfill_days,
-                                                first_day=first_day, last_day=last_day, effects=effects))
-            else:
-                planned = _recompute_chunk(chunk, specs, routing, now, aggregates, cause)
-                planned.effects = effects
-                _collect(result, planned.write(now))
+            planned = _recompute_chunk(chunk, specs, routing, now, aggregates, cause)
+            planned.effects = effects
+            _collect(result, planned.write(now))
             done += len(chunk)
             if progress:
                 progress(done, len(ids))
     return result
 
+
+def history_accounts(first_day: dt.date):
+    """The accounts a rebuild of every account covers: the active ones and those that churned during the range
+    (a paused account keeps its history as it is)."""
+    return Account.objects.filter(
+        Q(status=Account.Status.ACTIVE) | Q(status=Account.Status.CHURNED, churned_on__gte=first_day))
+
+
+def _history_recompute(
+    *, account_ids: list[int] | None, now: dt.datetime, first_day: dt.date, last_day: dt.date, days: int = 0,
+    progress: Progress | None = None, effects: bool = True,
+) -> RecomputeResult:
+    """Rebuild ``first_day``..``last_day`` (``days``: the last N days, scored the legacy way), unguarded:
+    only ``scoring.history.history_rebuild`` calls this, after its check for stored history.
+
+    None: every account of ``history_accounts``; a list: those accounts."""
+    if account_ids is None:
+        ids = list(history_accounts(first_day).order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(account_ids))
+    specs, routing = selectors.published_models()
+    result = RecomputeResult()
+    if not ids or not specs:
+        return result
+    size = min(settings.RECOMPUTE_CHUNK_SIZE, BACKFILL_CHUNK_SIZE)
+    done = 0
+    for chunk in _chunks(ids, size):
+        if days:
+            part = backfill_chunk(chunk, specs, routing, now, days, effects=effects)
+        else:
+            part = backfill_chunk(chunk, specs, routing, now, first_day=first_day, last_day=last_day, effects=effects)
+        _collect(result, part)
+        done += len(chunk)
+        if progress:
+            progress(done, len(ids))
+    return result

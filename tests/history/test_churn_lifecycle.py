@@ -91,7 +91,7 @@ def test_a_rebuild_keeps_its_history_up_to_the_churn_and_the_backtest_counts_it(
     churn_day = TODAY - 10 * DAY
     outcome_record(account=leaving, kind="churned", date=churn_day)
 
-    scores_recompute(now=NOW, backfill_days=40)  # a rebuild over a range the churn falls into
+    scores_recompute(now=NOW, backfill_days=40, replace=True)  # a rebuild over a range the churn falls into
 
     dates = list(ScoreSnapshot.objects.filter(account=leaving).order_by("date").values_list("date", flat=True))
     assert (len(dates), dates[-1]) == (30, churn_day)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from scoring.history import HistoryExists
 from scoring.models import AccountScore, ScoreChange, ScoreSnapshot
 from scoring.services import scores_recompute
 from tests.factories import AccountFactory, observe
@@ -61,15 +62,32 @@ def test_it_runs_hysteresis_and_the_change_log_forward(book):
     assert "logins per week \u2212" in changes[-1].summary
 
 
-def test_it_matches_a_normal_recompute_of_today_and_is_repeatable(book):
+def test_it_matches_a_normal_recompute_of_today_and_is_repeatable_with_replace(book):
     scores_recompute(now=NOW, backfill_days=20)
     today = list(ScoreSnapshot.objects.filter(date=NOW.date()).order_by("account").values_list("score", "tier"))
-    counts = (ScoreSnapshot.objects.count(), ScoreChange.objects.count())
     again = scores_recompute(now=NOW)          # the SQL path, same day
     assert again.changes == []
     assert list(ScoreSnapshot.objects.filter(date=NOW.date()).order_by("account").values_list("score", "tier")) == today
-    scores_recompute(now=NOW, backfill_days=20)  # a rebuild writes the same rows again
-    assert (ScoreSnapshot.objects.count(), ScoreChange.objects.count()) == counts
+    snapshots, log = _snapshots(), _log()
+    # The range holds history now: a second rebuild is refused, and changes nothing.
+    with pytest.raises(HistoryExists, match=r"40 snapshot\(s\) already exist .*pass --replace"):
+        scores_recompute(now=NOW, backfill_days=20)
+    assert (_snapshots(), _log()) == (snapshots, log)
+    scores_recompute(now=NOW, backfill_days=20, replace=True)  # a rebuild writes the same rows again
+    assert _snapshots() == snapshots
+    assert _log(ScoreChange.objects.exclude(cause=ScoreChange.Cause.HISTORY_REPLACED)) == log
+    markers = ScoreChange.objects.filter(cause=ScoreChange.Cause.HISTORY_REPLACED)
+    assert sorted(markers.values_list("account_id", "date")) == [(a.pk, (NOW - 19 * DAY).date()) for a in book]
+    assert all(m.from_score == m.to_score for m in markers)
+
+
+def _snapshots() -> list[tuple]:
+    return list(ScoreSnapshot.objects.order_by("account", "date").values_list("account", "date", "score", "tier"))
+
+
+def _log(qs=None) -> list[tuple]:
+    qs = ScoreChange.objects.all() if qs is None else qs
+    return list(qs.order_by("account", "date", "cause").values_list("account", "date", "cause", "to_score", "summary"))
 
 
 def test_it_reports_only_todays_changes(book):

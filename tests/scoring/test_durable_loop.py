@@ -150,13 +150,15 @@ def test_the_database_refuses_a_second_notification_with_the_same_key(red_today)
 
 
 def test_a_historical_rebuild_records_nothing_to_act_on(red_today):
-    scores_recompute(account_ids=[red_today.account.pk], now=timezone.now(), backfill_days=3, effects=False)
+    # Over yesterday's stored score: a deliberate replacement.
+    scores_recompute(account_ids=[red_today.account.pk], now=timezone.now(), backfill_days=3, effects=False,
+                     replace=True)
     assert effects_pending() == 0
     assert _effects(red_today) == ([], [])
 
 
 def test_a_backfill_acts_on_todays_changes_only(red_today):
-    result = scores_recompute(account_ids=[red_today.account.pk], now=timezone.now(), backfill_days=3)
+    result = scores_recompute(account_ids=[red_today.account.pk], now=timezone.now(), backfill_days=3, replace=True)
     row = ScoreOutbox.objects.get(pk__in=result.outbox_ids)
     today = timezone.localdate()
     assert set(ScoreChange.objects.filter(pk__in=row.change_ids).values_list("date", flat=True)) == {today}

@@ -1,4 +1,4 @@
-"""manage.py recompute_scores [--account EXTERNAL_ID ...] [--all] [--backfill-days N | --from DATE --to DATE [--replace]]"""
+"""manage.py recompute_scores [--account EXTERNAL_ID ...] [--all] [--backfill-days N | --from DATE --to DATE] [--replace]"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Account
 from healthscore.progress import ProgressBar
 from scoring.effects import effects_drain
-from scoring.history import HistoryExists, history_rebuild
+from scoring.history import HistoryExists, RebuildResult, history_rebuild
 from scoring.services import scores_recompute
 
 
@@ -25,7 +25,9 @@ def _date(text: str) -> dt.date:
 class Command(BaseCommand):
     help = ("Recompute health scores now, rebuild the last N days of daily history, or build the history of "
             "any date range (--from/--to). Rebuilding history opens no task and sends no notification; a "
-            "recompute (and --backfill-days, for today's changes) opens the playbook tasks and alerts.")
+            "recompute (and --backfill-days, for today's changes) opens the playbook tasks and alerts. A rebuild "
+            "(--backfill-days or --from/--to) refuses where its range already holds snapshots, today's included "
+            "(it rewrites them): pass --replace to replace them, audited with a change-log marker.")
 
     def add_arguments(self, parser):
         parser.add_argument("--account", action="append", default=[], metavar="EXTERNAL_ID",
@@ -33,11 +35,14 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Every active account (and, for history, "
                             "those that churned during the range).")
         parser.add_argument("--backfill-days", type=int, default=0, metavar="N",
-                            help="Rebuild one snapshot a day for the last N days from the observations.")
+                            help="Rebuild one snapshot a day for the last N days (today included) from the "
+                            "observations, day D scored as of now minus (today - D); today's changes open tasks "
+                            "and alerts. Refused where those days hold snapshots (today's too) unless --replace.")
         parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="First day of history to build.")
         parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="Last day of history to build.")
         parser.add_argument("--replace", action="store_true",
-                            help="Replace snapshots already stored in the range (audited, with a change-log marker).")
+                            help="With --backfill-days or --from/--to: replace snapshots already stored in the "
+                            "range (audited, with a change-log marker).")
 
     def handle(self, *args, account: list[str], all: bool, backfill_days: int, first: str | None,
                last: str | None, replace: bool, **options):
@@ -49,6 +54,8 @@ class Command(BaseCommand):
             raise CommandError("Give both --from and --to.")
         if first and backfill_days:
             raise CommandError("Give either --backfill-days or --from/--to.")
+        if replace and not (first or backfill_days):
+            raise CommandError("--replace goes with --backfill-days or --from/--to (a rebuild of history).")
         ids = None
         if account:
             found = dict(Account.objects.filter(external_id__in=account).values_list("external_id", "pk"))
@@ -58,11 +65,22 @@ class Command(BaseCommand):
             ids = list(found.values())
         started = time.monotonic()
         if first:
-            self._history(ids, _date(first), _date(last), replace, started)
+            first_day, last_day = _date(first), _date(last)
+            rebuilt = self._rebuild("history", "--from/--to", ids, replace, first_day=first_day, last_day=last_day)
+            elapsed = time.monotonic() - started
+            self.stdout.write(
+                f"Built {rebuilt.snapshots} snapshot(s) for {rebuilt.accounts} account(s), {first_day} to {last_day}, "
+                f"in {elapsed:.1f}s ({rebuilt.snapshots / max(elapsed, 1e-9):,.0f}/s){_replaced(rebuilt)}."
+            )
             return
-        bar = ProgressBar(self.stderr, "backfill" if backfill_days else "scores")
-        result = scores_recompute(account_ids=ids, now=timezone.now(), backfill_days=backfill_days, progress=bar.update)
-        bar.close()
+        replaced = ""
+        if backfill_days:
+            rebuilt = self._rebuild("backfill", "--backfill-days", ids, replace, days=backfill_days)
+            result, replaced = rebuilt.result, _replaced(rebuilt)
+        else:
+            bar = ProgressBar(self.stderr, "scores")
+            result = scores_recompute(account_ids=ids, now=timezone.now(), progress=bar.update)
+            bar.close()
         # The same loop as the workers: act on what the writes recorded (playbook tasks, alerts),
         # then on anything an earlier run or a crashed worker left unacted (the sweeper).
         acted = effects_drain(ids=result.outbox_ids)
@@ -73,26 +91,24 @@ class Command(BaseCommand):
             f"Recomputed {len(result.account_ids)} account(s) in {time.monotonic() - started:.1f}s; "
             f"{len(result.changes)} change-log entr{'y' if len(result.changes) == 1 else 'ies'} today; "
             f"{tasks} task(s) opened, {alerts} notification(s) queued"
-            + (f" ({swept['rows']} earlier record(s) acted on)" if swept.get("rows") else "") + "."
+            + (f" ({swept['rows']} earlier record(s) acted on)" if swept.get("rows") else "") + replaced + "."
         )
         failed = acted.get("failed", 0) + swept.get("failed", 0)
         if failed:
             self.stderr.write(f"{failed} outbox record(s) failed; see Score outbox in the admin.")
 
-    def _history(self, ids, first_day: dt.date, last_day: dt.date, replace: bool, started: float) -> None:
-        bar = ProgressBar(self.stderr, "history")
+    def _rebuild(self, label: str, option: str, ids, replace: bool, **span) -> RebuildResult:
+        """The guarded rebuild (scoring.history.history_rebuild): refused over stored snapshots unless --replace."""
+        bar = ProgressBar(self.stderr, label)
         try:
-            rebuilt = history_rebuild(first_day=first_day, last_day=last_day, account_ids=ids, replace=replace,
-                                      progress=bar.update)
+            return history_rebuild(now=timezone.now(), account_ids=ids, replace=replace, progress=bar.update, **span)
         except HistoryExists as exc:
             raise CommandError(str(exc)) from None
         except ValueError as exc:
-            raise CommandError(f"--from/--to: {exc}.") from None
+            raise CommandError(f"{option}: {exc}.") from None
         finally:
             bar.close()
-        elapsed = time.monotonic() - started
-        replaced = f"; replaced {rebuilt.replaced} stored snapshot(s) (audited)" if rebuilt.replaced else ""
-        self.stdout.write(
-            f"Built {rebuilt.snapshots} snapshot(s) for {rebuilt.accounts} account(s), {first_day} to {last_day}, "
-            f"in {elapsed:.1f}s ({rebuilt.snapshots / max(elapsed, 1e-9):,.0f}/s){replaced}."
-        )
+
+
+def _replaced(rebuilt: RebuildResult) -> str:
+    return f"; replaced {rebuilt.replaced} stored snapshot(s) (audited)" if rebuilt.replaced else ""
