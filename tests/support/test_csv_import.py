@@ -86,10 +86,12 @@ def test_it_validates_without_storing_on_dry_run(tmp_path, acme):
 
 def test_it_reports_missing_columns_on_line_one(tmp_path, acme):
     _, _, err, _ = run(write(tmp_path, "account,value\nacme,1\n"))
+    # One pipeline (support/imports): the header's problem is one error on line 1, naming every missing field.
     assert err.splitlines() == [
-        "line 1, column observed_at: required column is missing from the header",
-        "line 1, column signal: required column is missing from the header",
+        "line 1, column header: no column for required field(s) signal, observed_at; header: account, value "
+        "(name them with --map COLUMN=FIELD)",
     ]
+    assert Observation.objects.count() == 0
 
 
 def test_it_shows_a_progress_bar_for_large_files(tmp_path, acme):
