@@ -194,7 +194,9 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportJob.Status.MAPPING:
         return redirect("support:import_mapping", pk=job.pk)
     errors = [{"line": line, "field": field, "message": message} for line, field, message in job.errors]
-    context = _context(request, title=f"Import of {job.filename}", job=job, errors=errors,
+    # A dry run from before #14 has no file left to import.
+    importable = job.importable and ImportJob.objects.filter(pk=job.pk).exclude(content=b"").exists()
+    context = _context(request, title=f"Import of {job.filename}", job=job, errors=errors, importable=importable,
                        changelist=reverse(CHANGELISTS[job.kind]))
     return render(request, "support/import_job.html", context, status=400 if job.error_count else 200)
 

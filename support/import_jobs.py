@@ -56,7 +56,7 @@ def import_job_check(*, job_id: int, mapping: dict[str, str]) -> bool:
     """Save the mapping and enqueue a dry run. Only a job waiting for its mapping, or one whose dry run has
     ended (to map again), can be checked; False otherwise (queued, running, imported)."""
     mappable = Q(status=ImportJob.Status.MAPPING) | Q(status=ImportJob.Status.DONE, dry_run=True)
-    updated = ImportJob.objects.filter(mappable, pk=job_id).update(
+    updated = ImportJob.objects.filter(mappable, pk=job_id).exclude(content=b"").update(
         mapping=mapping, dry_run=True, status=ImportJob.Status.QUEUED, **_RESULTS
     )
     if updated:
@@ -66,10 +66,11 @@ def import_job_check(*, job_id: int, mapping: dict[str, str]) -> bool:
 
 def import_job_start(*, job_id: int) -> bool:
     """Enqueue the import of a clean dry run (same file, same mapping); False if the job is not one
-    (a second click, an import already queued). The import checks the whole file again before storing."""
+    (a second click, an import already queued, a dry run from before #14 whose file is gone). The import
+    checks the whole file again before storing."""
     updated = ImportJob.objects.filter(
         pk=job_id, status=ImportJob.Status.DONE, dry_run=True, error_count=0
-    ).update(dry_run=False, status=ImportJob.Status.QUEUED, **_RESULTS)
+    ).exclude(content=b"").update(dry_run=False, status=ImportJob.Status.QUEUED, **_RESULTS)
     if updated:
         _enqueue(job_id)
     return bool(updated)

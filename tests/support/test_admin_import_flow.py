@@ -144,3 +144,26 @@ def test_it_refuses_every_step_to_staff_who_are_not_cs_ops(client, ops, manager,
     assert client.post(f"/imports/{job.pk}/import/").status_code == 403
     job.refresh_from_db()
     assert (ImportJob.objects.count(), job.status, Observation.objects.count()) == (1, "mapping", 0)
+
+
+def test_a_dry_run_whose_file_is_gone_offers_no_import(client, ops, acme):
+    # Dry runs from before #14 let their file go: nothing to import from them.
+    job = ImportJob.objects.create(filename="old.csv", size=120, content=b"", dry_run=True, status="done", rows=3,
+                                   created_by=ops)
+    client.force_login(ops)
+    page = client.get(f"/imports/{job.pk}/")
+    assert "Dry run: all 3 rows valid" in page.content.decode()
+    assert f'action="/imports/{job.pk}/import/"' not in page.content.decode()
+    client.post(f"/imports/{job.pk}/import/")
+    job.refresh_from_db()
+    assert (job.status, job.dry_run) == ("done", True)
+
+
+def test_an_unreadable_file_is_said_on_the_mapping_page(client, ops, acme):
+    client.force_login(ops)
+    job, page = _uploaded(client, b"\xff\xfe\x00bad,\x00header\n")
+    assert page.status_code == 400
+    assert "The file cannot be read: unreadable CSV" in page.content.decode()
+    assert client.post(f"/imports/{job.pk}/mapping/", {}).status_code == 400
+    job.refresh_from_db()
+    assert job.status == "mapping"
