@@ -8,10 +8,18 @@ from unittest import mock
 import pytest
 import time_machine
 
-from accounts.models import Account
+from accounts.models import Account, Contact, Outcome
 from scoring.models import Observation, RecomputeRequest
 from support.models import ImportJob
-from tests.support.import_flow import choose, dry_run, import_, mapping_of, run_jobs, upload
+from tests.support.import_flow import (
+    choose,
+    dry_run,
+    import_,
+    mapping_of,
+    run_jobs,
+    upload,
+    upload_and_import,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
@@ -167,3 +175,19 @@ def test_an_unreadable_file_is_said_on_the_mapping_page(client, ops, acme):
     assert client.post(f"/imports/{job.pk}/mapping/", {}).status_code == 400
     job.refresh_from_db()
     assert job.status == "mapping"
+
+
+@pytest.mark.parametrize(("kind", "preset", "text", "stored"), [
+    ("contacts", "hubspot", "Associated Company ID,Email,First Name,Last Name\nacme,ann@acme.com,Ann,Lee\n",
+     lambda: list(Contact.objects.values_list("account__external_id", "email", "name"))
+     == [("acme", "ann@acme.com", "Ann Lee")]),
+    ("outcomes", "salesforce", "AccountId,StageName,CloseDate,Amount\nacme,Closed Won,2026-10-01,1200\n",
+     lambda: list(Outcome.objects.values_list("account__external_id", "kind", "date"))
+     == [("acme", "renewed", dt.date(2026, 10, 1))]),
+])
+def test_it_imports_contacts_and_outcomes_with_a_preset(client, ops, acme, kind, preset, text, stored):
+    client.force_login(ops)
+    page = upload_and_import(client, text, kind=kind, preset=preset)
+    assert page.status_code == 200 and f"Imported 1 row of {kind}" in page.content.decode()
+    assert "1 new, 0 updated" in page.content.decode()
+    assert stored()
