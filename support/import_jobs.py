@@ -8,6 +8,8 @@ itself from a clean dry run, with the same mapping. A worker runs ``support.task
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +18,8 @@ from django.utils import timezone
 from support.imports.files import content_lines, data_rows
 from support.imports.run import csv_import
 from support.models import ImportJob
+
+FILE_KEPT = dt.timedelta(days=7)
 
 
 class UploadTooLarge(Exception):
@@ -35,10 +39,19 @@ def import_job_create(*, filename: str, content: bytes, kind: str, preset: str =
                       user) -> ImportJob:
     """Store the upload; nothing runs until its columns are mapped (``import_job_check``)."""
     upload_limit_check(len(content))
+    import_files_sweep()
     return ImportJob.objects.create(
         filename=filename[:255], size=len(content), content=content, kind=kind, preset=preset,
         historical=historical, dry_run=True, status=ImportJob.Status.MAPPING, created_by=user,
     )  # fmt: skip
+
+
+def import_files_sweep(*, now: dt.datetime | None = None) -> int:
+    """Let go of the files of uploads left for ``FILE_KEPT`` (never mapped, or a dry run never imported):
+    an upload is up to CSV_UPLOAD_MAX_BYTES, kept in the database only while it may still be imported."""
+    cutoff = (now or timezone.now()) - FILE_KEPT
+    waiting = [ImportJob.Status.MAPPING, ImportJob.Status.DONE]
+    return ImportJob.objects.filter(created_at__lt=cutoff, status__in=waiting).exclude(content=b"").update(content=b"")
 
 
 def _enqueue(job_id: int) -> None:

@@ -155,13 +155,14 @@ def test_it_refuses_every_step_to_staff_who_are_not_cs_ops(client, ops, manager,
 
 
 def test_a_dry_run_whose_file_is_gone_offers_no_import(client, ops, acme):
-    # Dry runs from before #14 let their file go: nothing to import from them.
+    # Dry runs from before #14, or left a week, let their file go: nothing to import from them.
     job = ImportJob.objects.create(filename="old.csv", size=120, content=b"", dry_run=True, status="done", rows=3,
                                    created_by=ops)
     client.force_login(ops)
     page = client.get(f"/imports/{job.pk}/")
     assert "Dry run: all 3 rows valid" in page.content.decode()
     assert f'action="/imports/{job.pk}/import/"' not in page.content.decode()
+    assert "The file is no longer kept" in page.content.decode()
     client.post(f"/imports/{job.pk}/import/")
     job.refresh_from_db()
     assert (job.status, job.dry_run) == ("done", True)

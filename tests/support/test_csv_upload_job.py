@@ -97,3 +97,33 @@ def test_it_refuses_a_file_over_the_size_limit(client, ops, acme, settings):
     assert response.status_code in (400, 413)
     assert "at most" in response.content.decode()
     assert not ImportJob.objects.exists() and not Observation.objects.exists()
+
+
+def test_the_job_page_shows_the_phase_and_the_rows_done_while_running(client, ops):
+    job = ImportJob.objects.create(filename="big.csv", content=_csv(10), created_by=ops, status="running",
+                                   phase="check", done=5000, total=12000)
+    client.force_login(ops)
+    html = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "Checking rows:\n    5000 of 12000 (41 %)" in html
+    assert '<progress max="12000" value="5000"' in html
+    assert '<meta http-equiv="refresh" content="2">' in html
+    ImportJob.objects.filter(pk=job.pk).update(phase="import", done=6000)
+    assert "Storing rows:\n    6000 of 12000 (50 %)" in client.get(f"/imports/{job.pk}/").content.decode()
+
+
+def test_an_upload_left_a_week_lets_its_file_go(client, ops, acme):
+    from support.import_jobs import import_files_sweep
+
+    client.force_login(ops)
+    upload(client, _csv(3), name="left.csv")
+    left = ImportJob.objects.get()
+    with time_machine.travel(NOW + dt.timedelta(days=6), tick=False):
+        assert import_files_sweep() == 0
+    with time_machine.travel(NOW + dt.timedelta(days=8), tick=False):
+        running = ImportJob.objects.create(filename="r.csv", content=_csv(3), status="running")
+        ImportJob.objects.filter(pk=running.pk).update(created_at=NOW)
+        upload(client, _csv(3), name="new.csv")  # each upload sweeps
+    left.refresh_from_db()
+    running.refresh_from_db()
+    assert bytes(left.content) == b"" and bytes(running.content) != b""
+    assert bytes(ImportJob.objects.get(filename="new.csv").content) == _csv(3)
