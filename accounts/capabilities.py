@@ -47,7 +47,7 @@ class Cap(StrEnum):
     VIEW_BOOK = "book.view"
     VIEW_VALIDATION = "validation.view"  # backtest, preview of a draft
     EDIT_SCORING = "scoring.edit"  # suggest a draft, publish a version
-    IMPORT_OBSERVATIONS = "observations.import"  # the admin's CSV upload
+    IMPORT_CSV = "imports.csv"  # the admin's CSV import: accounts, contacts, outcomes, observations
     API_READ = "api.read"
     API_INGEST = "api.ingest"
     API_DOCS = "api.docs"  # /api/schema/ and /api/docs/
@@ -80,7 +80,7 @@ TABLE: dict[Cap, frozenset[Caller]] = {
     Cap.VIEW_BOOK: _QUEUE,
     Cap.VIEW_VALIDATION: _LEADS,
     Cap.EDIT_SCORING: _OPS,
-    Cap.IMPORT_OBSERVATIONS: _OPS,
+    Cap.IMPORT_CSV: _OPS,
     Cap.API_READ: _PEOPLE | {Caller.TOKEN_READ},
     Cap.API_INGEST: _OPS | {Caller.TOKEN_INGEST},
     Cap.API_DOCS: _PEOPLE | _TOKENS,
@@ -107,7 +107,7 @@ MESSAGES: dict[Cap, str] = {
     Cap.VIEW_BOOK: "The book is for CSMs, CS managers and CS ops.",
     Cap.VIEW_VALIDATION: "Validation is for CS managers and CS ops.",
     Cap.EDIT_SCORING: "Only CS ops change the scoring.",
-    Cap.IMPORT_OBSERVATIONS: "Importing observations is for CS ops.",
+    Cap.IMPORT_CSV: "Importing CSV files is for CS ops.",
 }
 
 

@@ -94,23 +94,35 @@ class ApiToken(models.Model):
 
 
 class ImportJob(models.Model):
-    """An admin CSV upload, imported by a worker (django-q) rather than inside the web request.
+    """An admin CSV upload (accounts, contacts, outcomes or observations), imported by a worker (django-q).
 
-    The file is kept in the row (any worker machine can read it) until the job ends; the page
-    ``/imports/observations/<id>/`` shows its progress and then its result.
+    Its steps: uploaded (``mapping``: the columns wait to be mapped), then a dry run (queued, running, done
+    with a report), then — from that report — the import itself, with the same mapping. The file is kept in
+    the row (any worker machine can read it) until the import ends; ``/imports/<id>/`` shows the job.
     """
 
     class Status(models.TextChoices):
+        MAPPING = "mapping", "Columns to map"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        ACCOUNTS = "accounts", "Accounts"
+        CONTACTS = "contacts", "Contacts"
+        OUTCOMES = "outcomes", "Outcomes"
+        OBSERVATIONS = "observations", "Observations"
 
     ERRORS_KEPT = 500
 
     filename = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
     content = models.BinaryField(editable=False, default=bytes)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OBSERVATIONS)
+    preset = models.CharField(max_length=20, blank=True, help_text="A CRM's column names (hubspot, salesforce).")
+    mapping = models.JSONField(default=dict, blank=True, help_text="Header column → field, or - to ignore it.")
+    historical = models.BooleanField(default=False, help_text="Past data: no recompute, tasks or notifications.")
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     phase = models.CharField(max_length=20, blank=True)
@@ -118,9 +130,11 @@ class ImportJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="The first problems: [line, column, message].")
+    errors = models.JSONField(default=list, blank=True, help_text="The first problems: [line, field, message].")
+    ignored_columns = models.JSONField(default=list, blank=True)
     failure = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -136,6 +150,16 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def in_progress(self) -> bool:
+        """Queued or running: its page refreshes itself."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def importable(self) -> bool:
+        """A clean dry run (its file is kept until the import ends): its report offers the import."""
+        return self.status == self.Status.DONE and self.dry_run and not self.error_count
 
     @property
     def percent(self) -> int:

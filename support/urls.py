@@ -10,6 +10,8 @@ urlpatterns = [
     path("tickets/", views.tickets, name="tickets"),
     path("badge/", views.badge, name="badge_lookup"),
     path("badge/<str:external_id>", views.badge, name="badge"),
-    path("imports/observations/", admin_views.observations_import_view, name="observations_import"),
-    path("imports/observations/<int:pk>/", admin_views.observations_import_job_view, name="observations_import_job"),
+    path("imports/", admin_views.import_upload_view, name="import"),
+    path("imports/<int:pk>/", admin_views.import_job_view, name="import_job"),
+    path("imports/<int:pk>/mapping/", admin_views.import_mapping_view, name="import_mapping"),
+    path("imports/<int:pk>/import/", admin_views.import_start_view, name="import_start"),
 ]

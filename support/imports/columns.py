@@ -129,6 +129,20 @@ def parse_map_options(options: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _names(kind: str, preset: str | None) -> dict[str, str]:
+    """Normalised header name → field: the preset's names first, then the built-in ones."""
+    builtin = {alias: field for field, aliases in ALIASES[kind].items() for alias in aliases}
+    vendor = {normalise(k): v for k, v in (PRESETS.get(preset or "", {}).get(kind, {})).items()}
+    return {**builtin, **vendor}
+
+
+def column_guess(kind: str, header: list[str], *, preset: str | None = None) -> list[str | None]:
+    """Each column's field as ``build_mapping`` would read it without --map (None: ignored). Never raises:
+    the admin's mapping page starts from this guess, complete or not."""
+    names = _names(kind, preset if preset in PRESETS else None)
+    return [names.get(normalise(column)) for column in header]
+
+
 def build_mapping(kind: str, header: list[str], *, explicit: dict[str, str] | None = None,
                   preset: str | None = None) -> Mapping:
     """Which column is which field: ``explicit`` (--map) first, then the preset, then the built-in names."""
@@ -141,8 +155,7 @@ def build_mapping(kind: str, header: list[str], *, explicit: dict[str, str] | No
         if field not in FIELDS[kind] and field not in IGNORE:
             raise MappingError(f"--map {column}={field}: {field!r} is not a field of {kind} "
                                f"({', '.join(FIELDS[kind])}, or - to ignore)")
-    vendor = {normalise(k): v for k, v in (PRESETS.get(preset or "", {}).get(kind, {})).items()}
-    builtin = {alias: field for field, aliases in ALIASES[kind].items() for alias in aliases}
+    names = _names(kind, preset)
     known = {normalise(h) for h in header}
     missing_explicit = [c for c in explicit if c not in known]
     if missing_explicit:
@@ -151,7 +164,7 @@ def build_mapping(kind: str, header: list[str], *, explicit: dict[str, str] | No
     ignored: list[str] = []
     for i, column in enumerate(header):
         key = normalise(column)
-        field = explicit.get(key) or vendor.get(key) or builtin.get(key)
+        field = explicit.get(key) or names.get(key)
         if field is None or field in IGNORE:
             ignored.append(column)
             continue

@@ -36,6 +36,9 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    """What an import did (a dry run: ``rows`` checked; for observations also ``created`` and ``duplicates``
+    as the import would count them)."""
+
     kind: str
     rows: int = 0
     created: int = 0
@@ -127,6 +130,12 @@ def csv_import(
                 continue
             if not store:
                 report.rows += len(raws)
+                if dry_run and kind == "observations" and not report.errors:
+                    # What the import would do: new and already present (against the database; not
+                    # across batches, which a dry run does not store).
+                    would = batch_store(validated, historical=historical, dry_run=True)
+                    report.created += would.created
+                    report.duplicates += would.duplicates
                 if progress:
                     progress("check", report.rows)
                 continue

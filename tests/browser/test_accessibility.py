@@ -45,7 +45,7 @@ def _pages(role: str) -> list[str]:
     draft = ScoreModelVersion.objects.filter(status="draft").order_by("-pk").first()
     return work + manager_pages + common + [f"/validation/preview/{draft.pk}/",
         "/admin/", "/admin/scoring/scoremodelversion/", f"/admin/scoring/scoremodelversion/{version.pk}/change/",
-        "/admin/scoring/auditevent/", "/admin/playbooks/playbook/", "/admin/support/apitoken/", "/imports/observations/",
+        "/admin/scoring/auditevent/", "/admin/playbooks/playbook/", "/admin/support/apitoken/", "/imports/",
     ]
 
 

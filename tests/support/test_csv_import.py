@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from scoring.ingest import client_key_scoped
 from scoring.models import Observation
+from support.models import ImportJob
+from tests.support.import_flow import dry_run, mapping_of, upload, upload_and_import
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
@@ -86,10 +87,12 @@ def test_it_validates_without_storing_on_dry_run(tmp_path, acme):
 
 def test_it_reports_missing_columns_on_line_one(tmp_path, acme):
     _, _, err, _ = run(write(tmp_path, "account,value\nacme,1\n"))
+    # One pipeline (support/imports): the header's problem is one error on line 1, naming every missing field.
     assert err.splitlines() == [
-        "line 1, column observed_at: required column is missing from the header",
-        "line 1, column signal: required column is missing from the header",
+        "line 1, column header: no column for required field(s) signal, observed_at; header: account, value "
+        "(name them with --map COLUMN=FIELD)",
     ]
+    assert Observation.objects.count() == 0
 
 
 def test_it_shows_a_progress_bar_for_large_files(tmp_path, acme):
@@ -101,70 +104,61 @@ def test_it_shows_a_progress_bar_for_large_files(tmp_path, acme):
     assert Observation.objects.count() == 6000
 
 
-def upload(text: str, **extra):
-    return {"file": SimpleUploadedFile("obs.csv", text.encode(), content_type="text/csv"), **extra}
-
-
-def post_and_run(client, data, capture):
-    """Upload through the admin page, then let the enqueued job run (django-q is synchronous in tests)."""
-    with capture(execute=True):
-        response = client.post("/imports/observations/", data)
-    assert response.status_code == 302 and response["Location"].startswith("/imports/observations/")
-    return client.get(response["Location"])
-
-
-def test_it_imports_through_the_admin_page(client, ops, acme, django_capture_on_commit_callbacks):
+def test_it_imports_through_the_admin_page(client, ops, acme):
     client.force_login(ops)
-    page = post_and_run(client, upload(GOOD), django_capture_on_commit_callbacks)
+    page = upload_and_import(client, GOOD)
     assert page.status_code == 200
-    assert "Imported 3 new observations from 3 rows" in page.content.decode()
+    assert "Imported 3 rows of observations" in page.content.decode()
+    assert "3 new, 0 already present" in page.content.decode()
     assert Observation.objects.count() == 3
 
 
-def test_it_lists_errors_on_the_admin_page_and_imports_nothing(client, ops, acme, django_capture_on_commit_callbacks):
+def test_it_lists_errors_on_the_admin_page_and_imports_nothing(client, ops, acme):
     client.force_login(ops)
-    page = post_and_run(client, upload(MIXED), django_capture_on_commit_callbacks)
+    page = upload_and_import(client, MIXED)
     assert page.status_code == 400
     html = page.content.decode()
     assert "6 problems — nothing was imported" in html
     assert "<td>3</td><td>account</td><td>unknown account &#x27;nope&#x27;</td>" in html
+    assert 'action="/imports/' not in html  # no Import button under a report with problems
     assert Observation.objects.count() == 0
-    dry = post_and_run(client, upload(GOOD, dry_run="on"), django_capture_on_commit_callbacks)
+    response = upload(client, GOOD)
+    job = ImportJob.objects.latest("pk")
+    dry = dry_run(client, job, mapping_of(client.get(response["Location"])))
     assert "Dry run: all 3 rows valid" in dry.content.decode()
+    assert "3 would be new, 0 already present" in dry.content.decode()
     assert Observation.objects.count() == 0
 
 
 def test_it_links_the_import_page_from_the_observation_changelist(client, ops):
     client.force_login(ops)
-    assert 'href="/imports/observations/"' in client.get("/admin/scoring/observation/").content.decode()
+    assert 'href="/imports/?kind=observations"' in client.get("/admin/scoring/observation/").content.decode()
 
 
 def test_it_restricts_the_admin_page_to_staff_with_permission(client, personas):
     client.force_login(personas["support"])  # not staff
-    assert client.get("/imports/observations/").status_code == 302  # to the admin login
+    assert client.get("/imports/").status_code == 302  # to the admin login
     staff = personas["manager"]
     staff.is_staff = True
     staff.save()
     client.force_login(staff)
-    assert client.get("/imports/observations/").status_code == 403
+    assert client.get("/imports/").status_code == 403
     from django.contrib.auth.models import Group, Permission
 
-    # The capability table decides (IMPORT_OBSERVATIONS: CS ops), not a model permission on its own.
+    # The capability table decides (IMPORT_CSV: CS ops), not a model permission on its own.
     staff.user_permissions.add(Permission.objects.get(codename="add_observation"))
     client.force_login(staff)
-    assert client.get("/imports/observations/").status_code == 403
+    assert client.get("/imports/").status_code == 403
     staff.groups.add(Group.objects.get(name="CS ops"))
     client.force_login(staff)
-    assert client.get("/imports/observations/").status_code == 200
+    assert client.get("/imports/").status_code == 200
 
 
 @pytest.mark.parametrize("value", ["1e30", "-1e30", "1.7e308"])
-def test_the_admin_page_names_the_line_of_a_poisoned_value_and_imports_nothing(
-    client, ops, acme, value, django_capture_on_commit_callbacks
-):
+def test_the_admin_page_names_the_line_of_a_poisoned_value_and_imports_nothing(client, ops, acme, value):
     client.force_login(ops)
     text = f"account,signal,value,observed_at\nacme,weekly_logins,12,2026-11-18T00:00:00Z\nacme,nps,{value},2026-11-18\n"
-    response = post_and_run(client, upload(text), django_capture_on_commit_callbacks)
+    response = upload_and_import(client, text)
     assert response.status_code == 400
     html = response.content.decode()
     assert "1 problem — nothing was imported" in html

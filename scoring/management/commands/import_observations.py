@@ -1,4 +1,8 @@
-"""manage.py import_observations FILE [--dry-run]: all-or-nothing CSV import of observations."""
+"""manage.py import_observations FILE [--dry-run] [--source S]: all-or-nothing CSV import of observations.
+
+Kept for its callers; it is ``manage.py import_csv observations FILE`` (the one import pipeline,
+support/imports/run.py) with this command's output.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from healthscore.progress import ProgressBar
-from support.csv_import import observations_csv_import, text_lines
+from support.imports.files import data_rows, text_lines
+from support.imports.run import csv_import
 
 PROGRESS_MIN_ROWS = 5000
+BAR_LABELS = {"check": "validate", "import": "import"}
 
 
 class Command(BaseCommand):
@@ -27,26 +33,37 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         self.bars: dict[str, ProgressBar] = {}
-        with file.open("rb") as binary:
-            result = observations_csv_import(
-                lines=text_lines(binary), dry_run=dry_run, source=source, progress=self._progress
-            )
-        if result.errors:
-            for error in result.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"{len(result.errors)} error(s) in {file}; nothing was imported.")
+        handles = []
+
+        def open_lines():
+            binary = file.open("rb")
+            handles.append(binary)
+            return text_lines(binary)
+
+        try:
+            self.total = data_rows(open_lines())
+            report = csv_import(kind="observations", open_lines=open_lines, dry_run=dry_run, source=source,
+                                progress=self._progress)
+        finally:
+            for binary in handles:
+                binary.close()
+        if report.errors:
+            for error in sorted(report.errors, key=lambda e: (e.line, e.field)):
+                self.stderr.write(f"line {error.line}, column {error.field}: {error.message}")
+            count = len(report.errors) + report.more_errors
+            raise CommandError(f"{count} error(s) in {file}; nothing was imported.")
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} {result.created} new observation(s) from {result.rows} row(s); "
-                f"{result.duplicates} already present."
+                f"{verb} {report.created} new observation(s) from {report.rows} row(s); "
+                f"{report.duplicates} already present."
             )
         )
 
-    def _progress(self, phase: str, done: int, total: int) -> None:
+    def _progress(self, phase: str, done: int) -> None:
         """One bar per phase (validate, import); small files draw none."""
         if phase not in self.bars:
-            self.bars[phase] = ProgressBar(self.stderr, f"{phase:<8}", min_total=PROGRESS_MIN_ROWS)
-        self.bars[phase].update(done, total)
-        if done >= total:
+            self.bars[phase] = ProgressBar(self.stderr, f"{BAR_LABELS.get(phase, phase):<8}", min_total=PROGRESS_MIN_ROWS)
+        self.bars[phase].update(done, self.total)
+        if done >= self.total:
             self.bars[phase].close()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from support.csv_import import text_lines
 from support.imports.columns import KINDS, PRESETS, MappingError, parse_map_options
+from support.imports.files import text_lines
 from support.imports.run import csv_import
 
 
