@@ -410,44 +410,48 @@ def _copy_text(value: str) -> str:
 
 
 class ObservationStage:
-    """Store any number of checked rows in the caller's transaction, in constant memory: rows are staged in a
-    temporary table (COPY on PostgreSQL), then ``finish`` moves them with one INSERT … SELECT … ON CONFLICT
-    DO NOTHING on the idempotency key, in staging order (the first row of a repeated key wins, as in a
-    batch). Rolling the transaction back leaves nothing, staging included."""
+    """Store any number of checked rows in constant memory. Rows are staged in a temporary table of this
+    connection (COPY on PostgreSQL), which outlives transactions: a file is staged batch by batch while it is
+    checked, and nothing reaches the observation table unless the whole file was good. ``move`` then stores
+    the staged rows in chunks of ``CHUNK_ROWS``, in staging order, with INSERT … SELECT … ON CONFLICT DO
+    NOTHING on the idempotency key (the first row of a repeated key wins, as in a batch); each chunk commits
+    with its ingest counts and recompute requests, so a crash mid-way leaves whole chunks, and running the
+    same file again stores the rest (their keys). ``close`` drops the staging table."""
 
     TABLE = "hs_observation_stage"
     COLUMNS = "line, account_id, signal_id, value, observed_at, source, k"
+    CHUNK_ROWS = 200_000
 
-    def __init__(self, *, dry_run: bool = False) -> None:
-        """``dry_run``: keep every row staged (nothing moves), for ``would_store``; the caller rolls back."""
-        assert connection.in_atomic_block, "stage inside transaction.atomic()"
-        self.dry_run = dry_run
+    def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.rows = 0
-        self._staged = 0
-        self._stored: Counter = Counter()  # (account id, source) -> rows stored
+        self._chunks: list[tuple[int, int]] = []  # (last line, rows) of each chunk to move
+        self._open = (0, 0)  # (last line, rows) staged since the last chunk
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.TABLE} (line bigint NOT NULL, account_id bigint NOT NULL, "
                 "signal_id bigint NOT NULL, value double precision NOT NULL, observed_at "
-                f"{'timestamptz' if self.postgres else 'datetime'} NOT NULL, source text NOT NULL, k text NOT NULL)"
-                + (" ON COMMIT DROP" if self.postgres else "")
-            )
+                f"{'timestamptz' if self.postgres else 'datetime'} NOT NULL, source text NOT NULL, k text NOT NULL)")
 
-    def encode(self, lines: Sequence[int], rows: Sequence[_Row]) -> tuple[int, str | list[tuple]]:
-        """Rows in the form ``write`` sends: COPY text on PostgreSQL (made here, so a reader thread can do
-        this part while ``write`` waits on the database), parameter tuples on SQLite. No database access."""
+    def encode(self, lines: Sequence[int], rows: Sequence[_Row]) -> tuple[int, int, str | list[tuple]]:
+        """(rows, last line, data) in the form ``write`` sends: COPY text on PostgreSQL (made here, so a
+        reader thread can do this part while ``write`` waits on the database), parameter tuples on SQLite.
+        No database access."""
+        last = lines[-1] if lines else 0
         if self.postgres:
             text = "".join(f"{line}\t{r.account_id}\t{r.signal_id}\t{r.value!r}\t{r.observed_at.isoformat()}\t"
                            f"{_copy_text(r.source)}\t{_copy_text(r.key)}\n" for line, r in zip(lines, rows, strict=True))
-            return len(rows), text
+            return len(rows), last, text
         adapt = connection.ops.adapt_datetimefield_value
-        return len(rows), [(line, r.account_id, r.signal_id, r.value, adapt(r.observed_at), r.source, r.key)
-                           for line, r in zip(lines, rows, strict=True)]
+        return len(rows), last, [(line, r.account_id, r.signal_id, r.value, adapt(r.observed_at), r.source, r.key)
+                                 for line, r in zip(lines, rows, strict=True)]
 
-    def write(self, encoded: tuple[int, str | list[tuple]]) -> None:
-        count, data = encoded
+    def write(self, encoded: tuple[int, int, str | list[tuple]]) -> None:
+        """Stage one encoded batch (lines must grow from batch to batch)."""
+        count, last, data = encoded
+        if not count:
+            return
         with connection.cursor() as cursor:
             if self.postgres:
                 with cursor.cursor.copy(f"COPY {self.TABLE} ({self.COLUMNS}) FROM STDIN") as copy:
@@ -456,62 +460,67 @@ class ObservationStage:
                 cursor.executemany(f"INSERT INTO {self.TABLE} ({self.COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                                    data)
         self.rows += count
-        self._staged += count
-        if self._staged >= self.FLUSH_ROWS and not self.dry_run:
-            self._flush()
+        self._open = (last, self._open[1] + count)
+        if self._open[1] >= self.CHUNK_ROWS:
+            self._chunks.append(self._open)
+            self._open = (last, 0)
 
     def add(self, lines: Sequence[int], rows: Sequence[_Row]) -> None:
         self.write(self.encode(lines, rows))
 
-    FLUSH_ROWS = 200_000  # staged rows moved at a time (while the reader parses the next ones)
-
-    def _flush(self) -> None:
-        """Move what is staged, in staging order, and empty the staging table."""
-        if not self._staged:
-            return
-        table = Observation._meta.db_table
-        insert = (f"INSERT INTO {table} (account_id, signal_id, value, observed_at, source, idempotency_key, "
-                  f"created_at) SELECT account_id, signal_id, value, observed_at, source, k, %s FROM {self.TABLE} "
-                  "WHERE true ORDER BY line ON CONFLICT (idempotency_key) DO NOTHING")
-        now = timezone.now()
-        with connection.cursor() as cursor:
-            if self.postgres:
-                cursor.execute("SET LOCAL work_mem = '128MB'")  # the staging sort stays in memory
-                cursor.execute(f"WITH stored AS ({insert} RETURNING account_id, source) "
-                               "SELECT account_id, source, count(*) FROM stored GROUP BY account_id, source", [now])
-            else:  # one writer at a time on SQLite: the new rows are those past the highest id before
-                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-                (before,) = cursor.fetchone()
-                cursor.execute(insert, [connection.ops.adapt_datetimefield_value(now)])
-                cursor.execute(f"SELECT account_id, source, count(*) FROM {table} WHERE id > %s "
-                               "GROUP BY account_id, source", [before])
-            for aid, source, n in cursor.fetchall():
-                self._stored[(aid, source)] += n
-            cursor.execute(f"{'TRUNCATE' if self.postgres else 'DELETE FROM'} {self.TABLE}")
-        self._staged = 0
-
     def would_store(self) -> int:
-        """A dry run's count: the staged rows an import would store now (new keys, each once)."""
-        assert self.dry_run
+        """A dry run's count: the staged rows a move would store now (new keys, each once)."""
         table = Observation._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM (SELECT DISTINCT k FROM {self.TABLE}) s WHERE NOT EXISTS "
                            f"(SELECT 1 FROM {table} o WHERE o.idempotency_key = s.k)")
             return cursor.fetchone()[0]
 
-    def finish(self, *, recompute: bool = True) -> tuple[int, list[int]]:
-        """Move the rest; (rows stored now, accounts they touched). The other rows were duplicates."""
-        self._flush()
+    def move(self, *, recompute: bool = True, progress: Callable[[int], None] | None = None) -> tuple[int, list[int]]:
+        """Store the staged rows, chunk by chunk; (rows stored now, accounts they touched). The other rows
+        were already stored (or repeated a key of the file)."""
+        chunks = self._chunks + ([self._open] if self._open[1] else [])
+        table = Observation._meta.db_table
+        insert = (f"INSERT INTO {table} (account_id, signal_id, value, observed_at, source, idempotency_key, "
+                  f"created_at) SELECT account_id, signal_id, value, observed_at, source, k, %s FROM {self.TABLE} "
+                  "WHERE line > %s AND line <= %s ORDER BY line ON CONFLICT (idempotency_key) DO NOTHING")
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {self.TABLE}")
-        by_source: Counter = Counter()
-        for (_, source), n in self._stored.items():
-            by_source[source] += n
-        IngestCount.add(day=timezone.localdate(), counts=by_source)
-        account_ids = sorted({aid for aid, _ in self._stored})
-        if recompute:
-            recompute_enqueue(account_ids)
-        return sum(by_source.values()), account_ids
+            if len(chunks) > 1:
+                cursor.execute(f"CREATE INDEX {self.TABLE}_line ON {self.TABLE} (line)")
+        stored, accounts, moved, after = 0, set(), 0, 0
+        for last, rows in chunks:
+            now = timezone.now()
+            with transaction.atomic(), connection.cursor() as cursor:
+                if self.postgres:
+                    cursor.execute("SET LOCAL work_mem = '128MB'")  # the chunk's sort stays in memory
+                    cursor.execute(f"WITH stored AS ({insert} RETURNING account_id, source) "
+                                   "SELECT account_id, source, count(*) FROM stored GROUP BY account_id, source",
+                                   [now, after, last])
+                else:  # one writer at a time on SQLite: the new rows are those past the highest id before
+                    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                    (before,) = cursor.fetchone()
+                    cursor.execute(insert, [connection.ops.adapt_datetimefield_value(now), after, last])
+                    cursor.execute(f"SELECT account_id, source, count(*) FROM {table} WHERE id > %s "
+                                   "GROUP BY account_id, source", [before])
+                counts = cursor.fetchall()
+                by_source: Counter = Counter()
+                for _, source, n in counts:
+                    by_source[source] += n
+                IngestCount.add(day=timezone.localdate(), counts=by_source)
+                touched = sorted({aid for aid, _, _ in counts})
+                if recompute:
+                    recompute_enqueue(touched)
+            stored += sum(by_source.values())
+            accounts.update(touched)
+            moved += rows
+            after = last
+            if progress is not None:
+                progress(moved)
+        return stored, sorted(accounts)
+
+    def close(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
 
 
 def _bulk_create(rows: list[_Row], progress: Callable[[int, int], None] | None) -> None:

@@ -1,6 +1,6 @@
 """Stream a CSV import. Accounts, contacts and outcomes: a first pass validates the whole file (nothing
-stored), then batches are stored, each in its own transaction. Observations (the big files): one pass and one
-transaction, through a staging table (``_observations``). Memory stays constant whatever the file size."""
+stored), then batches are stored, each in its own transaction. Observations (the big files): one read of the
+file into a staging table, then a move (``_observations``). Memory stays constant whatever the file size."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
@@ -130,12 +129,6 @@ def csv_import(
                 continue
             if not store:
                 report.rows += len(raws)
-                if dry_run and kind == "observations" and not report.errors:
-                    # What the import would do: new and already present (against the database; not
-                    # across batches, which a dry run does not store).
-                    would = batch_store(validated, historical=historical, dry_run=True)
-                    report.created += would.created
-                    report.duplicates += would.duplicates
                 if progress:
                     progress("check", report.rows)
                 continue
@@ -159,22 +152,17 @@ def csv_import(
     return report
 
 
-class _Rollback(Exception):
-    pass
-
-
 _DONE = object()
 
 
 def _observations(report: ImportReport, *, open_lines: Callable[[], Iterable[str]], explicit: dict[str, str] | None,
                   preset: str | None, source: str, batch_size: int, now: dt.datetime,
                   progress: Progress | None) -> ImportReport:
-    """Observations in one pass and one transaction. A reader thread parses and checks each batch of rows
-    (the API's rules: scoring.ingest.ItemChecker) while this thread stages the checked batches in the
-    database and moves them into the table (scoring.ingest.ObservationStage), so parsing and PostgreSQL's
-    writes overlap. On any error, or a dry run (which counts the new and already stored rows first), everything
-    is rolled back: nothing is half-saved. Memory holds a few batches and the account map, whatever the file
-    size."""
+    """Observations in one read of the file. A reader thread parses and checks each batch of rows (the API's
+    rules: scoring.ingest.ItemChecker) and encodes it while this thread stages it in the database
+    (scoring.ingest.ObservationStage), so parsing and PostgreSQL's writes overlap. Only a file without any
+    error is then moved into the table (a dry run counts the new and already stored rows instead): nothing
+    is half-saved. Memory holds a few batches and the account map, whatever the file size."""
     reader = csv.reader(open_lines())
     try:
         header = [h.strip() for h in next(reader)]
@@ -222,7 +210,7 @@ def _observations(report: ImportReport, *, open_lines: Callable[[], Iterable[str
         return good_lines, good
 
     def batches(encode: Callable[[list[int], list], object] = lambda lines, rows: None) -> Iterator:
-        """Each batch checked, then ``encode``d for the stage (both in the reader thread)."""
+        """(rows read, the batch checked then ``encode``d for the stage), both in the reader thread."""
         lines: list[int] = []
         rows: list[list[str]] = []
         try:
@@ -235,31 +223,33 @@ def _observations(report: ImportReport, *, open_lines: Callable[[], Iterable[str
                 lines.append(reader.line_num)
                 rows.append(row)
                 if len(rows) >= batch_size:
-                    yield encode(*checked(lines, rows))
+                    yield len(rows), encode(*checked(lines, rows))
                     lines, rows = [], []
         except (csv.Error, UnicodeDecodeError) as exc:
             error(reader.line_num, "-", f"unreadable CSV: {exc}")
         if rows:
-            yield encode(*checked(lines, rows))
+            yield len(rows), encode(*checked(lines, rows))
 
+    stage = ObservationStage()
     try:
-        with transaction.atomic():
-            stage = ObservationStage(dry_run=report.dry_run)
-            for encoded in _ahead(batches(stage.encode)):
-                if not report.errors:  # after the first error, only checked (to list them)
-                    stage.write(encoded)
-                if progress:
-                    progress("check" if report.dry_run else "import", report.rows)
-            if report.errors or not report.rows:
-                raise _Rollback
-            if report.dry_run:  # what the import would do, then nothing kept
-                report.created = stage.would_store()
-                report.duplicates = stage.rows - report.created
-                raise _Rollback
-            stored, _ = stage.finish(recompute=not report.historical)
+        done = 0  # rows read and staged here (the reader thread may be a few batches ahead)
+        for count, encoded in _ahead(batches(stage.encode)):
+            if not report.errors:  # after the first error, only checked (to list them)
+                stage.write(encoded)
+            done += count
+            if progress:
+                progress("check", done)
+        if report.errors or not report.rows:
+            pass  # nothing stored: the staging table goes
+        elif report.dry_run:  # what the import would do
+            report.created = stage.would_store()
+            report.duplicates = stage.rows - report.created
+        else:
+            stored, _ = stage.move(recompute=not report.historical,
+                                   progress=(lambda n: progress("import", n)) if progress else None)
             report.created, report.duplicates = stored, stage.rows - stored
-    except _Rollback:
-        pass
+    finally:
+        stage.close()
     if not report.rows and not report.errors:
         report.errors.append(RowError(1, "-", "the file has no data rows"))
     return report

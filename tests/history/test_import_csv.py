@@ -155,7 +155,7 @@ def test_it_streams_in_batches(tmp_path, scoring_setup, monkeypatch):
 
 
 def test_a_bad_row_after_staged_batches_stores_nothing(tmp_path, scoring_setup):
-    """The batches before the bad line were staged already: the whole file is still one transaction."""
+    """The batches before the bad line were staged already: none of them reaches the table."""
     _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\n"))
     rows = "".join(f"acme,weekly_logins,{d % 7},2025-01-01T00:{d // 60:02d}:{d % 60:02d}Z\n" for d in range(250))
     obs = "account,signal,value,observed_at\n" + rows + "acme,weekly_logins,lots,2025-01-02T00:00:00Z\n"
@@ -173,7 +173,7 @@ def test_a_bad_row_after_staged_batches_stores_nothing(tmp_path, scoring_setup):
 def test_a_key_repeated_in_the_file_keeps_its_first_row(tmp_path, scoring_setup, monkeypatch):
     from scoring.ingest import ObservationStage
 
-    monkeypatch.setattr(ObservationStage, "FLUSH_ROWS", 2)  # the repeats arrive after their first row was moved
+    monkeypatch.setattr(ObservationStage, "CHUNK_ROWS", 2)  # the repeats arrive after their first row was moved
     _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\nglobex,Globex\n"))
     obs = ("account,signal,value,observed_at,key\n"
            "acme,weekly_logins,3,2025-01-01T00:00:00Z,\n"

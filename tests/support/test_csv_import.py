@@ -95,7 +95,10 @@ def test_it_reports_missing_columns_on_line_one(tmp_path, acme):
     assert Observation.objects.count() == 0
 
 
-def test_it_shows_a_progress_bar_for_large_files(tmp_path, acme):
+def test_it_shows_a_progress_bar_for_large_files(tmp_path, acme, monkeypatch):
+    from scoring.ingest import ObservationStage
+
+    monkeypatch.setattr(ObservationStage, "CHUNK_ROWS", 5000)
     rows = [f"acme,weekly_logins,{i % 30},{(NOW - dt.timedelta(minutes=i)).isoformat()}" for i in range(6000)]
     ok, out, err, _ = run(write(tmp_path, "account,signal,value,observed_at\n" + "\n".join(rows) + "\n"))
     assert ok and "Imported 6000 new observation(s)" in out

@@ -77,6 +77,9 @@ def test_it_reports_progress_while_checking_and_storing(ops, acme, monkeypatch):
         return original(**{**kwargs, "progress": progress})
 
     monkeypatch.setattr(jobs, "csv_import", spy)
+    from scoring.ingest import ObservationStage
+
+    monkeypatch.setattr(ObservationStage, "CHUNK_ROWS", 5000)  # stored in chunks, each reported as it commits
     import_job_run(job_id=job.pk)
     assert seen == [("running", "check", 5000, 12000), ("running", "check", 10000, 12000),
                     ("running", "check", 12000, 12000), ("running", "import", 5000, 12000),
