@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Account
 from scoring.ingest import DEFAULT_SOURCE, ItemChecker, ObservationStage
 from support.imports.columns import Mapping, MappingError, build_mapping
-from support.imports.store import Stored, batch_store, batch_validate
+from support.imports.store import FileWide, Stored, batch_store, batch_validate
 
 BATCH = 5000
 MAX_ERRORS = 100
@@ -110,6 +110,8 @@ def csv_import(
     def mapping_of(header: list[str]) -> Mapping:
         return build_mapping(kind, header, explicit=explicit, preset=preset)
 
+    wide = FileWide()  # the check pass's file-wide state: a domain or contact in two batches is caught too
+
     def passes(store: bool) -> None:
         for item in _batches(open_lines(), mapping_of, batch_size):
             if isinstance(item, Mapping):
@@ -119,7 +121,8 @@ def csv_import(
                 report.errors.append(item)
                 continue
             lines, raws = item
-            validated = batch_validate(kind, raws, now=now, source=source)
+            validated = batch_validate(kind, raws, now=now, source=source, wide=None if store else wide,
+                                       where=lambda index, lines=lines: f"line {lines[index]}")
             if validated.errors:
                 for e in validated.errors:
                     if len(report.errors) < MAX_ERRORS:

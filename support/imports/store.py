@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,21 @@ class Stored:
         self.duplicates += other.duplicates
 
 
+@dataclass
+class FileWide:
+    """What must hold across a whole file, not only within one batch: a domain names one account, a contact
+    appears once. The check pass keeps one entry per domain and per contact (not per row) with where it was
+    first seen ("line 12")."""
+
+    domains: dict[str, tuple[str, str]] = field(default_factory=dict)  # domain -> (where, external id)
+    contacts: dict[tuple, str] = field(default_factory=dict)  # contact key -> where
+
+
 def batch_validate(kind: str, raws: list[dict[str, str]], *, now: dt.datetime, source: str = "csv",
-                   account_restriction: int | None = None) -> Validated:
+                   account_restriction: int | None = None, wide: FileWide | None = None,
+                   where: Callable[[int], str] = lambda index: f"item {index}") -> Validated:
+    """``wide``: the file's state so far (the check pass of a CSV import), so a batch is also checked against
+    the batches before it; ``where(index)`` names a row in messages."""
     if kind == "observations":
         items = [{k: v for k, v in r.items() if v != "" or k in ("account", "signal", "value", "observed_at")}
                  for r in raws]
@@ -73,8 +87,9 @@ def batch_validate(kind: str, raws: list[dict[str, str]], *, now: dt.datetime, s
             errors.append(("name", "is required to create an account"))
         out.errors += [ItemError(index, f, m) for f, m in errors]
         out.rows.append(clean)
+    wide = wide if wide is not None else FileWide()
     if kind == "accounts" and not out.errors:
-        _check_domains(out, lookups)
+        _check_domains(out, wide, where)
     if kind == "accounts" and not out.errors and account_restriction is not None:
         for index, clean in enumerate(out.rows):
             if lookups.accounts.get(clean["external_id"]) != account_restriction:
@@ -83,24 +98,25 @@ def batch_validate(kind: str, raws: list[dict[str, str]], *, now: dt.datetime, s
     if kind == "contacts" and not out.errors and account_restriction is not None:
         _check_restricted_contacts(out, account_restriction)
     if kind == "contacts" and not out.errors:
-        seen: dict[tuple, int] = {}
         for index, clean in enumerate(out.rows):
             key = (clean["account_id"], clean["email"] or None, None if clean["email"] else clean["name"])
-            if key in seen:
-                out.errors.append(ItemError(index, "email", f"repeats the contact of item {seen[key]}"))
-            seen.setdefault(key, index)
+            if key in wide.contacts:
+                out.errors.append(ItemError(index, "email", f"repeats the contact of {wide.contacts[key]}"))
+            wide.contacts.setdefault(key, where(index))
     return out
 
 
-def _check_domains(validated: Validated, lookups: parse.Lookups) -> None:
-    owner: dict[str, tuple[int, str]] = {}
+def _check_domains(validated: Validated, wide: FileWide, where: Callable[[int], str]) -> None:
+    owner: dict[str, tuple[int, str]] = {}  # this batch's domains, for the database check
     for index, clean in enumerate(validated.rows):
         for domain in clean.get("domains", ()):
             if is_freemail(domain):  # #12: claiming gmail.com took every gmail requester's tickets
                 validated.errors.append(ItemError(index, "domain", f"{domain} is a public mail domain"))
-            if domain in owner and owner[domain][1] != clean["external_id"]:
+            first = wide.domains.get(domain)
+            if first is not None and first[1] != clean["external_id"]:
                 validated.errors.append(ItemError(index, "domain", f"{domain} is also given to "
-                                                                   f"{owner[domain][1]!r} (item {owner[domain][0]})"))
+                                                                   f"{first[1]!r} ({first[0]})"))
+            wide.domains.setdefault(domain, (where(index), clean["external_id"]))
             owner.setdefault(domain, (index, clean["external_id"]))
     taken = AccountDomain.objects.filter(domain__in=list(owner)).values_list("domain", "account__external_id")
     for domain, external_id in taken:

@@ -220,3 +220,26 @@ def test_a_dry_run_counts_new_and_already_stored_rows_across_the_whole_file(tmp_
                         batch_size=1)
     assert (report.rows, report.created, report.duplicates) == (3, 1, 2)
     assert Observation.objects.count() == 1
+
+
+def test_a_domain_given_to_two_accounts_in_different_batches_is_refused(tmp_path, smb):
+    """Before: each batch was checked alone, so the second account's domain was dropped without a word."""
+    text = "external_id,name,domain\nd-1,One,one.example\nd-2,Two,https://www.one.example/\n"
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_csv", "accounts", _write(tmp_path, text), "--batch-size", "1",
+                     stdout=io.StringIO(), stderr=err)
+    assert "line 3, field domain: one.example is also given to 'd-1' (line 2)" in err.getvalue()
+    assert not Account.objects.exists() and not AccountDomain.objects.exists()
+
+
+def test_a_contact_repeated_in_another_batch_is_refused_like_one_in_the_same_batch(tmp_path, smb):
+    _run("accounts", _write(tmp_path, "external_id,name\nacme,Acme\n"))
+    text = "account,email,name\nacme,ann@acme.com,Ann\nacme,bob@acme.com,Bob\nacme,ANN@acme.com,Ann B\n"
+    for batch in ("1", "10"):
+        err = io.StringIO()
+        with pytest.raises(CommandError, match="nothing was imported"):
+            call_command("import_csv", "contacts", _write(tmp_path, text), "--batch-size", batch,
+                         stdout=io.StringIO(), stderr=err)
+        assert "line 4, field email: repeats the contact of line 2" in err.getvalue()
+    assert not Contact.objects.exists()
