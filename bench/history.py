@@ -43,7 +43,8 @@ from django.utils import timezone  # noqa: E402
 
 END = (timezone.now() - dt.timedelta(days=366)).date()
 SIGNALS = ("weekly_logins", "active_user_rate", "open_tickets", "core_feature_adoption")
-WORK = Path("/tmp/hs_bench_history")
+# One work folder per database: two benches at once never write each other's files.
+WORK = Path(f"/tmp/hs_bench_history_{connection.settings_dict['NAME']}")
 
 
 def _setup() -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -410,29 +412,45 @@ def _copy_text(value: str) -> str:
 
 
 class ObservationStage:
-    """Store any number of checked rows in constant memory. Rows are staged in a temporary table of this
-    connection (COPY on PostgreSQL), which outlives transactions: a file is staged batch by batch while it is
-    checked, and nothing reaches the observation table unless the whole file was good. ``move`` then stores
-    the staged rows in chunks of ``CHUNK_ROWS``, in staging order, with INSERT … SELECT … ON CONFLICT DO
-    NOTHING on the idempotency key (the first row of a repeated key wins, as in a batch); each chunk commits
-    with its ingest counts and recompute requests, so a crash mid-way leaves whole chunks, and running the
-    same file again stores the rest (their keys). ``close`` drops the staging table."""
+    """Store any number of checked rows in constant memory. Rows are staged in a table of their own (COPY on
+    PostgreSQL) that outlives transactions: a file is staged batch by batch while it is checked, and nothing
+    reaches the observation table unless the whole file was good. ``move`` then stores the staged rows in
+    chunks of ``CHUNK_ROWS`` with INSERT … SELECT … ON CONFLICT DO NOTHING on the idempotency key (the first
+    row of a repeated key wins, as in a batch); each chunk commits with its ingest counts and recompute
+    requests, so a crash mid-way leaves whole chunks, and running the same file again stores the rest (their
+    keys). ``close`` drops the staging table.
 
-    TABLE = "hs_observation_stage"
+    On PostgreSQL outside a transaction, the staging table is an UNLOGGED table named after this backend
+    (``hs_obs_stage_<pid>``; one a dead backend left is dropped by the next import), so ``MOVE_WORKERS``
+    connections move chunks side by side; rows repeating an earlier row's key are removed first, so the
+    chunks are independent. Elsewhere (SQLite; inside a caller's transaction, as in tests) it is a temporary
+    table moved chunk after chunk in staging order."""
+
     COLUMNS = "line, account_id, signal_id, value, observed_at, source, k"
     CHUNK_ROWS = 200_000
+    MOVE_WORKERS = 2
+    PREFIX = "hs_obs_stage_"
 
     def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
+        self.shared = self.postgres and not connection.in_atomic_block and self.MOVE_WORKERS > 1
         self.rows = 0
         self._chunks: list[tuple[int, int]] = []  # (last line, rows) of each chunk to move
         self._open = (0, 0)  # (last line, rows) staged since the last chunk
+        columns = ("(line bigint NOT NULL, account_id bigint NOT NULL, signal_id bigint NOT NULL, value double "
+                   f"precision NOT NULL, observed_at {'timestamptz' if self.postgres else 'datetime'} NOT NULL, "
+                   "source text NOT NULL, k text NOT NULL)")
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {self.TABLE} (line bigint NOT NULL, account_id bigint NOT NULL, "
-                "signal_id bigint NOT NULL, value double precision NOT NULL, observed_at "
-                f"{'timestamptz' if self.postgres else 'datetime'} NOT NULL, source text NOT NULL, k text NOT NULL)")
+            if self.shared:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.TABLE = f"{self.PREFIX}{cursor.fetchone()[0]}"
+                _drop_orphan_stages(cursor, self.PREFIX)
+                cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+                cursor.execute(f"CREATE UNLOGGED TABLE {self.TABLE} {columns}")
+            else:
+                self.TABLE = "hs_observation_stage"
+                cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {self.TABLE} {columns}")
 
     def encode(self, lines: Sequence[int], rows: Sequence[_Row]) -> tuple[int, int, str | list[tuple]]:
         """(rows, last line, data) in the form ``write`` sends: COPY text on PostgreSQL (made here, so a
@@ -480,47 +498,119 @@ class ObservationStage:
         """Store the staged rows, chunk by chunk; (rows stored now, accounts they touched). The other rows
         were already stored (or repeated a key of the file)."""
         chunks = self._chunks + ([self._open] if self._open[1] else [])
-        table = Observation._meta.db_table
-        insert = (f"INSERT INTO {table} (account_id, signal_id, value, observed_at, source, idempotency_key, "
-                  f"created_at) SELECT account_id, signal_id, value, observed_at, source, k, %s FROM {self.TABLE} "
-                  "WHERE line > %s AND line <= %s ORDER BY line ON CONFLICT (idempotency_key) DO NOTHING")
+        bounds = [(after, last, rows) for after, (last, rows) in zip([0] + [c[0] for c in chunks], chunks, strict=False)]
         with connection.cursor() as cursor:
             if len(chunks) > 1:
                 cursor.execute(f"CREATE INDEX {self.TABLE}_line ON {self.TABLE} (line)")
-        stored, accounts, moved, after = 0, set(), 0, 0
-        for last, rows in chunks:
-            now = timezone.now()
-            with transaction.atomic(), connection.cursor() as cursor:
-                if self.postgres:
-                    cursor.execute("SET LOCAL work_mem = '128MB'")  # the chunk's sort stays in memory
-                    cursor.execute(f"WITH stored AS ({insert} RETURNING account_id, source) "
-                                   "SELECT account_id, source, count(*) FROM stored GROUP BY account_id, source",
-                                   [now, after, last])
-                else:  # one writer at a time on SQLite: the new rows are those past the highest id before
-                    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-                    (before,) = cursor.fetchone()
-                    cursor.execute(insert, [connection.ops.adapt_datetimefield_value(now), after, last])
-                    cursor.execute(f"SELECT account_id, source, count(*) FROM {table} WHERE id > %s "
-                                   "GROUP BY account_id, source", [before])
-                counts = cursor.fetchall()
-                by_source: Counter = Counter()
-                for _, source, n in counts:
-                    by_source[source] += n
-                IngestCount.add(day=timezone.localdate(), counts=by_source)
-                touched = sorted({aid for aid, _, _ in counts})
-                if recompute:
-                    recompute_enqueue(touched)
-            stored += sum(by_source.values())
+            if self.shared and len(chunks) > 1:
+                # Side by side, a repeat could land before its first row: keep each key's first row only.
+                cursor.execute(f"DELETE FROM {self.TABLE} s USING (SELECT k, min(line) AS first FROM {self.TABLE} "
+                               "GROUP BY k HAVING count(*) > 1) d WHERE s.k = d.k AND s.line > d.first")
+        if self.shared and len(chunks) > 1:
+            return self._move_side_by_side(bounds, recompute, progress)
+        stored, accounts, moved = 0, set(), 0
+        for after, last, rows in bounds:
+            n, touched = self._move_chunk(after, last, recompute)
+            stored += n
             accounts.update(touched)
             moved += rows
-            after = last
             if progress is not None:
                 progress(moved)
         return stored, sorted(accounts)
 
+    def _move_side_by_side(self, bounds, recompute: bool, progress) -> tuple[int, list[int]]:
+        """``MOVE_WORKERS`` threads, each on its own database connection, take chunks off one queue."""
+        todo: queue.Queue = queue.Queue()
+        for bound in bounds:
+            todo.put(bound)
+        done: queue.Queue = queue.Queue()
+
+        def work() -> None:
+            try:
+                while True:
+                    try:
+                        after, last, rows = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    done.put((rows, *self._move_chunk(after, last, recompute)))
+            except BaseException as exc:  # re-raised by the caller's thread
+                done.put(exc)
+            finally:
+                connection.close()  # this thread's own connection
+
+        threads = [threading.Thread(target=work, name=f"import-move-{i}", daemon=True)
+                   for i in range(min(self.MOVE_WORKERS, len(bounds)))]
+        for thread in threads:
+            thread.start()
+        stored, accounts, moved, failure = 0, set(), 0, None
+        for _ in bounds:
+            item = done.get()
+            if isinstance(item, BaseException):
+                failure = failure or item
+                while not todo.empty():  # the other workers stop after their current chunk
+                    try:
+                        todo.get_nowait()
+                    except queue.Empty:
+                        break
+                break
+            rows, n, touched = item
+            stored += n
+            accounts.update(touched)
+            moved += rows
+            if progress is not None:
+                progress(moved)
+        for thread in threads:
+            thread.join()
+        if failure is not None:
+            raise failure
+        return stored, sorted(accounts)
+
+    def _move_chunk(self, after: int, last: int, recompute: bool) -> tuple[int, list[int]]:
+        """Move the staged rows of lines (after, last] in one transaction of this thread's connection."""
+        table = Observation._meta.db_table
+        insert = (f"INSERT INTO {table} (account_id, signal_id, value, observed_at, source, idempotency_key, "
+                  f"created_at) SELECT account_id, signal_id, value, observed_at, source, k, %s FROM {self.TABLE} "
+                  "WHERE line > %s AND line <= %s ORDER BY line ON CONFLICT (idempotency_key) DO NOTHING")
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute("SET LOCAL work_mem = '128MB'")  # the chunk's sort stays in memory
+                cursor.execute(f"WITH stored AS ({insert} RETURNING account_id, source) "
+                               "SELECT account_id, source, count(*) FROM stored GROUP BY account_id, source",
+                               [now, after, last])
+            else:  # one writer at a time on SQLite: the new rows are those past the highest id before
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+                (before,) = cursor.fetchone()
+                cursor.execute(insert, [connection.ops.adapt_datetimefield_value(now), after, last])
+                cursor.execute(f"SELECT account_id, source, count(*) FROM {table} WHERE id > %s "
+                               "GROUP BY account_id, source", [before])
+            counts = cursor.fetchall()
+            by_source: Counter = Counter()
+            for _, source, n in counts:
+                by_source[source] += n
+            IngestCount.add(day=timezone.localdate(), counts=by_source)
+            touched = sorted({aid for aid, _, _ in counts})
+            if recompute:
+                recompute_enqueue(touched)
+        return sum(by_source.values()), touched
+
     def close(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+
+
+def _drop_orphan_stages(cursor, prefix: str) -> None:
+    """Drop staging tables of backends that are gone (an import killed mid-way)."""
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
+                   [prefix.replace("_", "\\_") + "%"])
+    names = [name for (name,) in cursor.fetchall()]
+    if not names:
+        return
+    cursor.execute("SELECT pid FROM pg_stat_activity")
+    alive = {str(pid) for (pid,) in cursor.fetchall()}
+    for name in names:
+        if name.removeprefix(prefix) not in alive:
+            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _bulk_create(rows: list[_Row], progress: Callable[[int, int], None] | None) -> None:
