@@ -49,7 +49,7 @@ def _timed(label: str, fn):
     return result
 
 
-def _build(n: int, days: int):
+def _build(n: int, days: int, compact: bool = True):
     from accounts.models import Account
     from scoring.models import ScoreModelVersion, Segment
     from tests.factories import create_published_version, create_standard_signals
@@ -66,7 +66,7 @@ def _build(n: int, days: int):
         sys.exit(f"the database holds a book of {existing} accounts; use a fresh database for {n}")
     version = create_published_version(segment, create_standard_signals())
     book = _timed(f"simulate {n} accounts × {days} days", lambda: simulate(n, days, end=END))
-    _timed(f"load {len(book.subs)} snapshots", lambda: load(book, version=version, prefix=PREFIX))
+    _timed(f"load {len(book.subs)} snapshots", lambda: load(book, version=version, prefix=PREFIX, compact=compact))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return version
@@ -92,9 +92,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--json", action="store_true", help="build the snapshots in the older full-JSON format")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    version = _build(args.accounts, args.days)
+    version = _build(args.accounts, args.days, compact=not args.json)
     if args.build_only:
         return
 
