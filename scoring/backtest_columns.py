@@ -3,11 +3,14 @@
 ``scoring.backtest_rescore`` re-scores one components dict at a time (≈ 10 µs each); a
 year of 2,000 accounts is 730,000 of them. Here the same formula runs on whole columns:
 
-    score = Σ_c W_c · (Σ_{m∈c} w_m s_m / Σ_{m∈c, s_m present} w_m) / Σ_{c present} W_c
+    score = Σ_m W_c/ΣW · w_m/Σw_c · s_m
 
 over the signals with a sub-score and a positive weight (a category with no present signal
 drops out and the others renormalise, as in the engine), then the override (cap or
-penalty), clipped to 0–100 and rounded to 2 decimals. ``replay_columns`` then replays the
+penalty), clipped to 0–100 and rounded to 2 decimals — the very floating-point operations of
+``backtest_rescore.rescore``, in the same order (each row's own signal order, ``order``), so
+the scores are equal to the last bit, not only close: a score on a threshold, or on a
+rounding tie, lands where the reference puts it. ``replay_columns`` then replays the
 hysteresis per account with the engine's own ``effective_tier``, called only on the days
 whose raw tier differs from the effective one (on the others the engine's first branch —
 same tier, pending cleared — is applied inline).
@@ -40,6 +43,9 @@ class SubScores:
     sub: np.ndarray  # float64 (rows × keys)
     override_effect: np.ndarray  # int8: NO_OVERRIDE, CAP, PENALTY
     override_value: np.ndarray  # float64
+    # Each row's signals in their stored order (column indices, −1 past the row's last signal);
+    # None: every row in column order. The sums run in this order, as ``rescore`` runs them.
+    order: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.account)
@@ -64,7 +70,8 @@ class SubScores:
 
     def components(self, row: int) -> dict:
         """Row ``row`` as the components dict that ``scoring.backtest_rescore`` reads."""
-        signals = [{"key": k, "sub_score": None if np.isnan(v) else float(v)} for k, v in zip(self.keys, self.sub[row], strict=True)]
+        columns = range(len(self.keys)) if self.order is None else [j for j in self.order[row].tolist() if j >= 0]
+        signals = [{"key": self.keys[j], "sub_score": None if np.isnan(v := self.sub[row, j]) else float(v)} for j in columns]
         effect = int(self.override_effect[row])
         override = None if effect == NO_OVERRIDE else {
             "effect": "cap" if effect == CAP else "penalty", "value": float(self.override_value[row])
@@ -73,30 +80,58 @@ class SubScores:
 
 
 def rescore_columns(data: SubScores, weights: ModelWeights) -> np.ndarray:
-    """Every row's score under ``weights`` (NaN where no weighted signal has a sub-score)."""
-    n = len(data)
-    cats = sorted({weights.signal_categories.get(k, "") for k in data.keys})
-    numerator = np.zeros(n)
-    denominator = np.zeros(n)
-    for cat in cats:
-        cat_weight = weights.category_weights.get(cat, 0.0)
-        cols = [j for j, k in enumerate(data.keys)
-                if weights.signal_categories.get(k) == cat and weights.signal_weights.get(k, 0.0) > 0]
-        if cat_weight <= 0 or not cols:
-            continue
-        w = np.array([weights.signal_weights[data.keys[j]] for j in cols])
-        sub = data.sub[:, cols]
-        present = ~np.isnan(sub)
-        w_present = present @ w
-        cat_score = np.where(present, sub, 0.0) @ w
-        has = w_present > 0
-        numerator += np.where(has, cat_weight * cat_score / np.where(has, w_present, 1.0), 0.0)
-        denominator += np.where(has, cat_weight, 0.0)
+    """Every row's score under ``weights`` (NaN where no weighted signal has a sub-score), equal to
+    ``rescore(data.components(i), weights)`` for every row i."""
+    n, k = data.sub.shape
+    cats: dict[str, int] = {}
+    col_w, col_cat = np.zeros(k), np.full(k, -1)
+    for j, key in enumerate(data.keys):
+        w, cat = weights.signal_weights.get(key, 0.0), weights.signal_categories.get(key)
+        if w > 0 and weights.category_weights.get(cat, 0.0) > 0:
+            col_w[j], col_cat[j] = w, cats.setdefault(cat, len(cats))
+    cat_w = np.array([float(weights.category_weights[c]) for c in cats] or [0.0])
+    order = np.broadcast_to(np.arange(k), (n, k)) if data.order is None else data.order
+    rows = np.arange(n)
+
+    def position(p: int):
+        j = order[:, p]
+        jj = np.where(j >= 0, j, 0)
+        sub = data.sub[rows, jj]
+        c = col_cat[jj]
+        use = (j >= 0) & (c >= 0) & ~np.isnan(sub)
+        return jj, sub, np.where(use, c, 0), use
+
+    # rescore's first pass: Σw per category and ΣW over the categories present, in the row's order.
+    cat_sum = np.zeros((n, len(cat_w)))
+    seen = np.zeros((n, len(cat_w)), dtype=bool)
+    total = np.zeros(n)
+    for p in range(order.shape[1]):
+        jj, _, c, use = position(p)
+        total += np.where(use & ~seen[rows, c], cat_w[c], 0.0)
+        seen[rows, c] |= use
+        cat_sum[rows, c] += np.where(use, col_w[jj], 0.0)
+    # Second pass: each part W_c / ΣW · w / Σw_c · s, summed in the same order.
+    raw = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        raw = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
+        for p in range(order.shape[1]):
+            jj, sub, c, use = position(p)
+            raw += np.where(use, cat_w[c] / total * col_w[jj] / cat_sum[rows, c] * sub, 0.0)
+    raw = np.where(seen.any(axis=1), raw, np.nan)
     raw = np.where(data.override_effect == CAP, np.minimum(raw, data.override_value), raw)
     raw = np.where(data.override_effect == PENALTY, raw - data.override_value, raw)
-    return np.round(np.clip(raw, 0.0, 100.0), 2)
+    return round2(np.minimum(np.maximum(raw, 0.0), 100.0))
+
+
+def round2(x: np.ndarray) -> np.ndarray:
+    """``round(v, 2)`` of every value, as Python rounds: NumPy's ``round`` (×100, round, ÷100) is
+    the same except within a hair of a tie (…5), where Python rounds the exact binary value."""
+    y = np.round(x, 2)
+    with np.errstate(invalid="ignore"):
+        t = x * 100
+        near = np.abs(t - np.floor(t) - 0.5) < 1e-6
+    for i in np.flatnonzero(near).tolist():
+        y[i] = round(float(x[i]), 2)
+    return y
 
 
 def raw_tier_codes(scores: np.ndarray, weights: ModelWeights) -> np.ndarray:
