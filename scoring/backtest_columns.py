@@ -11,9 +11,8 @@ penalty), clipped to 0–100 and rounded to 2 decimals — the very floating-poi
 ``backtest_rescore.rescore``, in the same order (each row's own signal order, ``order``), so
 the scores are equal to the last bit, not only close: a score on a threshold, or on a
 rounding tie, lands where the reference puts it. ``replay_columns`` then replays the
-hysteresis per account with the engine's own ``effective_tier``, called only on the days
-whose raw tier differs from the effective one (on the others the engine's first branch —
-same tier, pending cleared — is applied inline).
+hysteresis per account: the rules of the engine's ``effective_tier`` in a loop over plain ints
+(equal to ``replay_tiers``, which calls the engine: a test).
 
 Rows are sorted by (account, day); ``day`` is a date ordinal (``date.toordinal()``).
 """
@@ -27,7 +26,7 @@ import numpy as np
 
 from scoring.backtest import Day
 from scoring.backtest_rescore import ModelWeights
-from scoring.engine import GREEN, RED, YELLOW, History, PriorState, effective_tier
+from scoring.engine import GREEN, RED, YELLOW
 
 TIER_CODES = (RED, YELLOW, GREEN)  # code = index: 0 red, 1 yellow, 2 green
 NO_OVERRIDE, CAP, PENALTY = 0, 1, 2
@@ -141,52 +140,64 @@ def raw_tier_codes(scores: np.ndarray, weights: ModelWeights) -> np.ndarray:
 def replay_columns(
     account: np.ndarray, day: np.ndarray, scores: np.ndarray, weights: ModelWeights
 ) -> np.ndarray:
-    """Effective tier codes for rows sorted by (account, day), by the engine's hysteresis."""
+    """Effective tier codes for rows sorted by (account, day), by the engine's hysteresis
+    (``scoring.engine.effective_tier``, equal to ``backtest_rescore.replay_tiers``: a test).
+
+    One tight loop over plain ints: a code is also the tier's rank, so a downgrade is a smaller
+    code; the tier's "since" date decides nothing and is not kept. Per account, the first scored
+    day takes its raw tier; then a raw tier equal to the effective one clears what was pending;
+    a downgrade while the score sits ``rapid_points`` below the peak of the previous
+    ``rapid_days`` days acts at once; any other new raw tier takes effect once it has held
+    ``hold_days`` days (counted from the first day of its pending run)."""
     model = weights.spec()
     raw = raw_tier_codes(scores, weights)
-    out = np.empty(len(scores), dtype=np.int8)
-    valid = ~np.isnan(scores)
-    days_list, raw_list, score_list, valid_list = day.tolist(), raw.tolist(), scores.tolist(), valid.tolist()
-    acc_list = account.tolist()
-    rapid = model.rapid_decline_days
-    prior: PriorState | None = None
-    current = None
-    first_row = 0
-    for i, acc in enumerate(acc_list):
+    valid = np.flatnonzero(~np.isnan(scores))
+    out = np.full(len(scores), -1, dtype=np.int8)
+    accounts, days, codes, points = (account[valid].tolist(), day[valid].tolist(), raw[valid].tolist(),
+                                     scores[valid].tolist())
+    hold, rapid_days, rapid_points = model.hold_days, model.rapid_decline_days, model.rapid_decline_points
+    tiers = [0] * len(valid)
+    current, tier, pending, pending_since, first = None, -1, -1, 0, 0
+    for k, acc in enumerate(accounts):
+        code = codes[k]
         if acc != current:
-            current, prior, first_row = acc, None, i
-        if not valid_list[i]:
-            out[i] = -1
-            continue
-        tier_code = raw_list[i]
-        if prior is not None and TIER_CODES[tier_code] == prior.tier:
-            # The engine's first branch: the tier holds, nothing pending.
-            if prior.pending_tier:
-                prior = PriorState(prior.tier, prior.tier_since, "", None)
-            out[i] = tier_code
-            continue
-        today = date.fromordinal(days_list[i])
-        peak = None
-        if prior is not None:
-            lo = i - 1
-            while lo >= first_row and days_list[i] - days_list[lo] <= rapid:
-                if valid_list[lo] and (peak is None or score_list[lo] > peak):
-                    peak = score_list[lo]
-                lo -= 1
-        tier, since, pending, pending_since = effective_tier(
-            raw_tier=TIER_CODES[tier_code], score=score_list[i], today=today, prior=prior,
-            history=History(peak=peak), model=model,
-        )
-        prior = PriorState(tier, since, pending, pending_since)
-        out[i] = TIER_CODES.index(tier)
+            current, tier, pending, first = acc, code, -1, k
+        elif code == tier:
+            pending = -1
+        else:
+            today = days[k]
+            if code < tier:  # a downgrade: at once during a rapid decline
+                peak, lo = None, k - 1
+                while lo >= first and today - days[lo] <= rapid_days:
+                    if peak is None or points[lo] > peak:
+                        peak = points[lo]
+                    lo -= 1
+                if peak is not None and peak - points[k] >= rapid_points:
+                    tier, pending = code, -1
+                    tiers[k] = tier
+                    continue
+            if pending != code:
+                pending_since = today
+            if today - pending_since + 1 >= hold:
+                tier, pending = code, -1
+            else:
+                pending = code
+        tiers[k] = tier
+    out[valid] = tiers
     return out
 
 
 def timelines_from_columns(account: np.ndarray, day: np.ndarray, scores: np.ndarray, tiers: np.ndarray) -> dict[int, list[Day]]:
     """The plain ``Timelines`` the pure backtest reads (rows without a score left out)."""
-    timelines: dict[int, list[Day]] = {}
-    for acc, d, s, t in zip(account.tolist(), day.tolist(), scores.tolist(), tiers.tolist(), strict=True):
-        if t < 0:
-            continue
-        timelines.setdefault(acc, []).append(Day(date.fromordinal(d), s, TIER_CODES[t]))
-    return timelines
+    keep = tiers >= 0
+    account, day, scores, tiers = account[keep], day[keep], scores[keep], tiers[keep]
+    if not len(account):
+        return {}
+    first = int(day.min())
+    dates = [date.fromordinal(first + k) for k in range(int(day.max()) - first + 1)]
+    when = [dates[k] for k in (day - first).tolist()]
+    names = [TIER_CODES[t] for t in tiers.tolist()]
+    score_list = scores.tolist()
+    cuts = np.flatnonzero(np.diff(account)) + 1
+    bounds = zip(np.concatenate(([0], cuts)).tolist(), np.concatenate((cuts, [len(account)])).tolist(), strict=True)
+    return {int(account[lo]): list(map(Day, when[lo:hi], score_list[lo:hi], names[lo:hi])) for lo, hi in bounds}

@@ -16,17 +16,20 @@ readable reference; here the same rows are read once into NumPy arrays:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
-from scoring.backtest_columns import CAP, NO_OVERRIDE, PENALTY, SubScores
+from scoring.backtest_columns import CAP, NO_OVERRIDE, PENALTY, SubScores, round2
+from scoring.models import ScoreSnapshot
 from scoring.snapshot_pack import signal_keys
 
 ENTRY_DTYPE = np.dtype([("id", "<u2"), ("sub", "<f4"), ("contribution", "<f4")])  # snapshot_pack.ENTRY
-WINDOW_CHUNK = 200  # (account, dates) windows per query: SQLite parses a long OR chain as a deep tree
+JSON_BY_ID = 20_000  # rows whose JSON is read by id; more: by the history's own filter
+WINDOW_CHUNK = 5000  # windows per query: 3 parameters each (SQLite takes 32,766, PostgreSQL 65,535)
 
 
 def empty_subscores() -> SubScores:
@@ -35,61 +38,62 @@ def empty_subscores() -> SubScores:
                      order=np.zeros((0, 0), np.int64))
 
 
-def subscores_read(qs, filters: list[Q] | None = None) -> SubScores:
+def subscores_read(qs, filters: list | None = None) -> SubScores:
     """The snapshots of ``qs`` as columns, sorted by account and day; ``filters``: read
     ``qs.filter(f)`` for each (chunks of ``windows_filter``) instead of all of ``qs``."""
     parts = [qs] if filters is None else [qs.filter(f) for f in filters]
-    rows = [row for part in parts for row in _fetch(part.values_list("account_id", "date", "packed"))]
-    if filters is not None:  # chunks of accounts may share one account: one order over all of them
-        rows.sort(key=lambda r: (r[0], _ordinal(r[1])))
+    fields = ("id", "account_id", "date", "packed", "override_active")
+    rows = [row for part in parts for row in _fetch(part.values_list(*fields))]
+    if filters is not None:  # two chunks may hold one row, or one account: one order over all of them
+        rows = sorted({(r[1], _ordinal(r[2])): r for r in rows}.items())
+        rows = [r for _, r in rows]
     if not rows:
         return empty_subscores()
     n = len(rows)
-    account = np.fromiter((r[0] for r in rows), np.int64, n)
-    day = np.fromiter((_ordinal(r[1]) for r in rows), np.int64, n)
-    packed = [bytes(r[2]) if r[2] is not None else b"" for r in rows]
-    json_rows = {
-        (a, _ordinal(d)): (comp, active)
-        for part in parts
-        for a, d, comp, active in part.filter(Q(override_active=True) | Q(packed__isnull=True))
-        .values_list("account_id", "date", "components", "override_active")
-    }
+    account = np.fromiter((r[1] for r in rows), np.int64, n)
+    day = np.fromiter(map(_ordinal, [r[2] for r in rows]), np.int64, n)
+    packed = [bytes(r[3]) if r[3] is not None else b"" for r in rows]
+    # The JSON of the few rows that need it: an override in force, or no packed signals.
+    need = {r[0]: (i, bool(r[4]), r[3] is None) for i, r in enumerate(rows) if r[4] or r[3] is None}
     del rows
+    json_rows: dict[int, dict] = {}
+    if len(need) <= JSON_BY_ID:
+        ids = list(need)
+        for k in range(0, len(ids), 5000):
+            json_rows.update(ScoreSnapshot.objects.filter(pk__in=ids[k : k + 5000]).values_list("id", "components"))
+    else:  # an older, all-JSON history
+        for part in parts:
+            json_rows.update(part.filter(Q(override_active=True) | Q(packed__isnull=True)).values_list("id", "components"))
 
     names = signal_keys()
     lengths = np.fromiter((len(p) // ENTRY_DTYPE.itemsize for p in packed), np.int64, n)
     entries = np.frombuffer(b"".join(packed), dtype=ENTRY_DTYPE)
-    # Columns in order of first appearance; each entry's row and position inside its row.
-    ids, first = np.unique(entries["id"], return_index=True)
-    ids = ids[np.argsort(first)]
+    # One column per signal id (by id: each row's own order is kept in ``order``); each entry's
+    # row and position inside its row.
+    counts = np.bincount(entries["id"], minlength=1)
+    ids = np.flatnonzero(counts)
     keys = [names.get(int(pk), f"signal-{pk}") for pk in ids.tolist()]
-    column_of = np.zeros(int(ids.max()) + 1 if len(ids) else 1, np.int64)
+    column_of = np.zeros(len(counts), np.int64)
     column_of[ids] = np.arange(len(ids))
     entry_row = np.repeat(np.arange(n), lengths)
     entry_pos = np.arange(len(entries)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     entry_col = column_of[entries["id"]]
-    # component_series rounds each float32 sub-score with round(x, 2): done once per distinct value.
-    values, inverse = np.unique(entries["sub"], return_inverse=True)
-    rounded = np.array([round(v, 2) for v in values.astype(np.float64).tolist()])[inverse.reshape(-1)]
+    # component_series rounds each float32 sub-score with round(x, 2); round2 is that rounding.
+    rounded = round2(entries["sub"].astype(np.float64))
 
     width = int(lengths.max()) if n else 0
     legacy: dict[int, list[tuple[str, float | None]]] = {}
     effect, value = np.full(n, NO_OVERRIDE, np.int8), np.zeros(n)
-    if json_rows:
-        index = {(a, d): i for i, (a, d) in enumerate(zip(account.tolist(), day.tolist(), strict=True))}
-        for at, (components, override_active) in json_rows.items():
-            i = index.get(at)
-            if i is None:
-                continue
-            components = components or {}
-            override = components.get("override") if override_active else None
-            if override and override.get("effect") in ("cap", "penalty"):
-                effect[i], value[i] = (CAP if override["effect"] == "cap" else PENALTY), float(override["value"])
-            if not packed[i]:  # a snapshot from before the compact format: its signals are in the JSON
-                legacy[i] = [(s["key"], s.get("sub_score")) for s in components.get("signals") or () if "key" in s]
-        for signals in legacy.values():
-            width = max(width, len(signals))
-            keys += [k for k, _ in signals if k not in keys]
+    for pk, (i, override_active, from_json) in need.items():
+        components = json_rows.get(pk) or {}
+        override = components.get("override") if override_active else None
+        if override and override.get("effect") in ("cap", "penalty"):
+            effect[i], value[i] = (CAP if override["effect"] == "cap" else PENALTY), float(override["value"])
+        if from_json:  # a snapshot from before the compact format: its signals are in the JSON
+            legacy[i] = [(s["key"], s.get("sub_score")) for s in components.get("signals") or () if "key" in s]
+    for signals in legacy.values():
+        width = max(width, len(signals))
+        keys += [k for k, _ in signals if k not in keys]
     col = {k: j for j, k in enumerate(keys)}
     sub = np.full((n, len(keys)), np.nan)
     sub[entry_row, entry_col] = rounded
@@ -103,22 +107,27 @@ def subscores_read(qs, filters: list[Q] | None = None) -> SubScores:
                      order=order)
 
 
-def windows_filter(windows: Iterable[tuple[int, date, date]]) -> list[Q]:
-    """Q objects (one per chunk) selecting the snapshots of each (account, first day, last day)."""
-    merged: dict[int, list[tuple[date, date]]] = {}
-    for account_id, lo, hi in sorted(windows):
-        spans = merged.setdefault(account_id, [])
-        if spans and lo <= spans[-1][1] + timedelta(days=1):
-            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+def windows_filter(windows: Iterable[tuple[int, date, date]]) -> list[RawSQL]:
+    """Conditions (one per chunk) selecting the snapshots of each (account, first day, last day).
+
+    The windows go to the database as one ``VALUES`` list that the snapshots are semi-joined
+    with (SQL both PostgreSQL and SQLite read, with parameters): thousands of OR'ed terms
+    took PostgreSQL longer to plan than to answer, and the ORM longer to compile."""
+    merged: list[tuple[int, date, date]] = []
+    for account_id, lo, hi in sorted(set(windows)):
+        if merged and merged[-1][0] == account_id and lo <= merged[-1][2]:
+            merged[-1] = (account_id, merged[-1][1], max(hi, merged[-1][2]))
         else:
-            spans.append((lo, hi))
-    terms = [Q(account_id=a, date__gte=lo, date__lte=hi) for a, spans in merged.items() for lo, hi in spans]
+            merged.append((account_id, lo, hi))
+    quote = connection.ops.quote_name
+    table = quote(ScoreSnapshot._meta.db_table)
     chunks = []
-    for i in range(0, len(terms), WINDOW_CHUNK):
-        q = Q()
-        for term in terms[i : i + WINDOW_CHUNK]:
-            q |= term
-        chunks.append(q)
+    for i in range(0, len(merged), WINDOW_CHUNK):
+        part = merged[i : i + WINDOW_CHUNK]
+        sql = (f"EXISTS (SELECT 1 FROM (VALUES {', '.join(['(%s, %s, %s)'] * len(part))}) AS w "
+               f"WHERE w.column1 = {table}.{quote('account_id')} "
+               f"AND {table}.{quote('date')} BETWEEN w.column2 AND w.column3)")
+        chunks.append(RawSQL(sql, [value for window in part for value in window], output_field=BooleanField()))
     return chunks
 
 
@@ -131,4 +140,4 @@ def _fetch(values_qs) -> list[tuple]:
 
 def _ordinal(value) -> int:
     """A date as read by the DB-API (a date, or ISO text on SQLite) → its ordinal."""
-    return value.toordinal() if isinstance(value, date) else date.fromisoformat(value[:10]).toordinal()
+    return value.toordinal() if type(value) is date else date.fromisoformat(str(value)[:10]).toordinal()
