@@ -24,7 +24,7 @@ from datetime import date
 
 import numpy as np
 
-from scoring.backtest import Day
+from scoring.backtest import DaySeries
 from scoring.backtest_rescore import ModelWeights
 from scoring.engine import GREEN, RED, YELLOW
 
@@ -187,8 +187,9 @@ def replay_columns(
     return out
 
 
-def timelines_from_columns(account: np.ndarray, day: np.ndarray, scores: np.ndarray, tiers: np.ndarray) -> dict[int, list[Day]]:
-    """The plain ``Timelines`` the pure backtest reads (rows without a score left out)."""
+def timelines_from_columns(account: np.ndarray, day: np.ndarray, scores: np.ndarray, tiers: np.ndarray) -> dict[int, DaySeries]:
+    """The ``Timelines`` the pure backtest reads, one ``DaySeries`` per account (rows without a
+    score left out)."""
     keep = tiers >= 0
     account, day, scores, tiers = account[keep], day[keep], scores[keep], tiers[keep]
     if not len(account):
@@ -200,4 +201,4 @@ def timelines_from_columns(account: np.ndarray, day: np.ndarray, scores: np.ndar
     score_list = scores.tolist()
     cuts = np.flatnonzero(np.diff(account)) + 1
     bounds = zip(np.concatenate(([0], cuts)).tolist(), np.concatenate((cuts, [len(account)])).tolist(), strict=True)
-    return {int(account[lo]): list(map(Day, when[lo:hi], score_list[lo:hi], names[lo:hi])) for lo, hi in bounds}
+    return {int(account[lo]): DaySeries(when[lo:hi], score_list[lo:hi], names[lo:hi]) for lo, hi in bounds}

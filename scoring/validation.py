@@ -22,7 +22,6 @@ from scoring.backtest import (
     CHURNED,
     TOLERANCE_DAYS,
     BacktestInput,
-    Day,
     Intervention,
     OutcomeCase,
     Timelines,
@@ -45,7 +44,12 @@ from scoring.backtest_suggest import (
 from scoring.backtest_thresholds import CALIBRATION_HORIZON, RENEWAL_HORIZON
 from scoring.models import CategoryWeight, ScoreModelVersion, ScoreSnapshot, SignalWeight, Tier
 from scoring.snapshot_pack import ENTRY, signal_keys
-from scoring.validation_columns import empty_subscores, subscores_read, windows_filter
+from scoring.validation_columns import (
+    empty_subscores,
+    recorded_read,
+    subscores_read,
+    windows_filter,
+)
 from scoring.versions import version_clone_as_draft
 
 DEFAULT_PERIOD_DAYS = 365
@@ -105,11 +109,7 @@ def _snapshots(version: ScoreModelVersion | None, period: Period, account_ids=No
 
 def timelines_recorded(period: Period) -> Timelines:
     """Every account's stored score and effective tier, as it was shown at the time."""
-    timelines: Timelines = {}
-    rows = _snapshots(None, period).values_list("account_id", "date", "score", "tier")
-    for account_id, when, score, tier in rows.iterator(chunk_size=5000):
-        timelines.setdefault(account_id, []).append(Day(when, score, tier))
-    return timelines
+    return recorded_read(_snapshots(None, period))
 
 
 def component_series(version: ScoreModelVersion, period: Period, account_ids=None) -> dict[int, list[tuple[date, dict]]]:

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
+from scoring.backtest import DaySeries
 from scoring.backtest_columns import CAP, NO_OVERRIDE, PENALTY, SubScores, round2
 from scoring.models import ScoreSnapshot
 from scoring.snapshot_pack import signal_keys
@@ -105,6 +106,24 @@ def subscores_read(qs, filters: list | None = None) -> SubScores:
             sub[i, col[k]] = np.nan if v is None else float(v)
     return SubScores(keys=keys, account=account, day=day, sub=sub, override_effect=effect, override_value=value,
                      order=order)
+
+
+def recorded_read(qs) -> dict[int, DaySeries]:
+    """The snapshots of ``qs`` (ordered by account and date) as each account's stored score and
+    effective tier."""
+    timelines: dict[int, DaySeries] = {}
+    dates: dict = {}
+    current = None
+    for account_id, when, score, tier in _fetch(qs.values_list("account_id", "date", "score", "tier")):
+        if account_id != current:
+            current = account_id
+            series = timelines[account_id] = DaySeries([], [], [])
+        if (day := dates.get(when)) is None:
+            day = dates[when] = date.fromordinal(_ordinal(when))
+        series.dates.append(day)
+        series.scores.append(score)
+        series.tiers.append(tier)
+    return timelines
 
 
 def windows_filter(windows: Iterable[tuple[int, date, date]]) -> list[RawSQL]:

@@ -150,3 +150,39 @@ def test_the_windowed_read_holds_every_snapshot_a_suggestion_picks(mini):
             assert got == components_on(full, full_bounds, o.account_id, when)
             picked += got is not None
     assert picked == 2 * 4 * 2  # 90 days back is before the history
+
+
+def test_the_report_reads_day_series_as_it_reads_lists_of_days():
+    from scoring.backtest import (
+        BacktestInput,
+        Day,
+        DaySeries,
+        Intervention,
+        OutcomeCase,
+        backtest_report,
+        report_as_json,
+    )
+
+    rng = random.Random(4)
+    start, end = date(2026, 1, 1), date(2026, 12, 31)
+    timelines, outcomes, treated = {}, [], []
+    for account in range(120):
+        days, level = [], rng.uniform(20, 90)
+        for i in range(-200, 365):
+            level = min(100, max(0, level + rng.gauss(0, 5)))
+            if rng.random() < 0.9:
+                days.append(Day(start + timedelta(days=i), round(level, 2), "green" if level >= 70 else
+                                "yellow" if level >= 45 else "red"))
+        timelines[account] = days
+        when = start + timedelta(days=rng.randrange(0, 365))
+        outcomes.append(OutcomeCase(account, rng.choice(["churned", "renewed", "expanded", "contracted"]), when))
+        if rng.random() < 0.3:
+            opened = start + timedelta(days=rng.randrange(-100, 300))
+            treated.append(Intervention(account, opened, opened + timedelta(days=rng.randrange(1, 20))))
+    series = {a: DaySeries([d.date for d in t], [d.score for d in t], [d.tier for d in t]) for a, t in timelines.items()}
+    assert series == timelines and series[0][3:5] == timelines[0][3:5] and list(series[0]) == timelines[0]
+
+    def report(t):
+        return report_as_json(backtest_report(BacktestInput(t, outcomes, treated, start, end, end)))
+
+    assert report(series) == report(timelines)
