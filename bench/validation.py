@@ -30,6 +30,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthscore.settings")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost")  # the page is fetched through the test client
 
 import django  # noqa: E402
 
@@ -73,16 +74,20 @@ def _build(n: int, days: int, compact: bool = True):
 
 
 def _page_time(start: dt.date) -> None:
+    from django.conf import settings
     from django.contrib.auth.models import Group, User
-    from django.test import Client
+    from django.test import Client, override_settings
 
     user, _ = User.objects.get_or_create(username="bench-ops")
     group, _ = Group.objects.get_or_create(name="CS ops")
     user.groups.add(group)
     client = Client()
     client.force_login(user)
-    response = _timed("validation page (GET /validation/)", lambda: client.get(
-        f"/validation/?start={start.isoformat()}&end={END.isoformat()}", HTTP_HOST="localhost"))
+    # Static files as in development: the bench runs without collectstatic's manifest.
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES=storages):
+        response = _timed("validation page (GET /validation/)", lambda: client.get(
+            f"/validation/?start={start.isoformat()}&end={END.isoformat()}", HTTP_HOST="localhost", secure=True))
     print(f"  status {response.status_code}, {len(response.content)} bytes")
 
 
@@ -112,6 +117,7 @@ def main() -> None:
     print(f"book: {args.accounts} accounts × {args.days} days, outcomes {start} – {END} (as of {END})")
     recorded = _timed("backtest as recorded", lambda: backtest_run(now=now, **period))
     published = _timed("backtest re-scored (published version)", lambda: backtest_run(version=version, now=now, **period))
+    _timed("import scikit-learn (once per process)", lambda: __import__("sklearn.linear_model"))
     suggestion = _timed("suggestion: weights (fitted + frequency)", lambda: weights_suggest(version=version, now=now, **period))
     _timed("suggestion: thresholds", lambda: thresholds_suggest(version=version, now=now, **period))
     ScoreModelVersion.objects.filter(status="draft").delete()
