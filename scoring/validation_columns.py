@@ -51,12 +51,17 @@ def subscores_read(qs, filters: list | None = None) -> SubScores:
     if not rows:
         return empty_subscores()
     n = len(rows)
-    account = np.fromiter((r[1] for r in rows), np.int64, n)
-    day = np.fromiter(map(_ordinal, [r[2] for r in rows]), np.int64, n)
-    packed = [bytes(r[3]) if r[3] is not None else b"" for r in rows]
-    # The JSON of the few rows that need it: an override in force, or no packed signals.
-    need = {r[0]: (i, bool(r[4]), r[3] is None) for i, r in enumerate(rows) if r[4] or r[3] is None}
+    pks, accounts, dates, blobs, overrides = zip(*rows, strict=True)
     del rows
+    account = np.array(accounts, dtype=np.int64)
+    ordinals = {d: _ordinal(d) for d in set(dates)}  # a few hundred distinct days
+    day = np.fromiter(map(ordinals.__getitem__, dates), np.int64, n)
+    from_json = np.array([b is None for b in blobs], dtype=bool)
+    packed = [b"" if b is None else bytes(b) for b in blobs] if from_json.any() else list(map(bytes, blobs))
+    # The JSON of the few rows that need it: an override in force, or no packed signals.
+    override_active = np.array(overrides, dtype=bool)
+    need = {pks[i]: (i, bool(override_active[i]), bool(from_json[i]))
+            for i in np.flatnonzero(override_active | from_json).tolist()}
     json_rows: dict[int, dict] = {}
     if len(need) <= JSON_BY_ID:
         ids = list(need)

@@ -185,24 +185,25 @@ def load(book: Book, *, version, prefix: str = "book", compact: bool = True) -> 
     ids = {i: a.pk for i, a in enumerate(accounts)}
     subs = book.subs
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        for r in range(len(subs)):
-            tier = TIER_CODES[book.tiers[r]]
-            raw = TIER_CODES[int(np.where(book.scores[r] >= version.green_threshold, 2, np.where(book.scores[r] >= version.yellow_threshold, 1, 0)))]
-            if packed is None:
-                doc, blob = components_json(subs.keys, subs.sub[r], float(book.scores[r])).replace("\\", "\\\\"), "\\N"
-            else:
-                doc, blob = "{}", "\\\\x" + packed[r].hex()
-            buffer.write(f"{ids[int(subs.account[r])]}\t{date.fromordinal(int(subs.day[r])).isoformat()}\t{book.scores[r]}\t"
-                         f"{raw}\t{tier}\t{version.pk}\t{doc}\t{blob}\tf\n")
-        buffer.seek(0)
         table = ScoreSnapshot._meta.db_table
         with connection.cursor() as cursor, cursor.copy(
             f"COPY {table} (account_id, date, score, raw_tier, tier, model_version_id, components, packed, override_active) "
             "FROM STDIN"
         ) as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
+            buffer = io.StringIO()
+            for r in range(len(subs)):
+                tier = TIER_CODES[book.tiers[r]]
+                raw = TIER_CODES[int(np.where(book.scores[r] >= version.green_threshold, 2, np.where(book.scores[r] >= version.yellow_threshold, 1, 0)))]
+                if packed is None:
+                    doc, blob = components_json(subs.keys, subs.sub[r], float(book.scores[r])).replace("\\", "\\\\"), "\\N"
+                else:
+                    doc, blob = "{}", "\\\\x" + packed[r].hex()
+                buffer.write(f"{ids[int(subs.account[r])]}\t{date.fromordinal(int(subs.day[r])).isoformat()}\t{book.scores[r]}\t"
+                             f"{raw}\t{tier}\t{version.pk}\t{doc}\t{blob}\tf\n")
+                if buffer.tell() > 1 << 24:  # 16 MB at a time: a 10,000-account book is ~1 GB of text
+                    copy.write(buffer.getvalue())
+                    buffer = io.StringIO()
+            copy.write(buffer.getvalue())
     else:
         ScoreSnapshot.objects.bulk_create(
             (ScoreSnapshot(
