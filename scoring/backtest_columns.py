@@ -122,12 +122,14 @@ def rescore_columns(data: SubScores, weights: ModelWeights) -> np.ndarray:
 
 
 def round2(x: np.ndarray) -> np.ndarray:
-    """``round(v, 2)`` of every value, as Python rounds: NumPy's ``round`` (×100, round, ÷100) is
-    the same except within a hair of a tie (…5), where Python rounds the exact binary value."""
-    y = np.round(x, 2)
+    """``round(v, 2)`` of every value, as Python rounds: NumPy's ``round`` (×100, round half to
+    even, ÷100) is the same except within a hair of a tie (…5), where Python rounds the exact
+    binary value; those few go through ``round``."""
+    t = x * 100
+    r = np.rint(t)
+    y = r / 100
     with np.errstate(invalid="ignore"):
-        t = x * 100
-        near = np.abs(t - np.floor(t) - 0.5) < 1e-6
+        near = np.abs(np.abs(t - r) - 0.5) < 1e-6
     for i in np.flatnonzero(near).tolist():
         y[i] = round(float(x[i]), 2)
     return y
