@@ -43,37 +43,29 @@ def subscores_read(qs, filters: list | None = None) -> SubScores:
     """The snapshots of ``qs`` as columns, sorted by account and day; ``filters``: read
     ``qs.filter(f)`` for each (chunks of ``windows_filter``) instead of all of ``qs``."""
     parts = [qs] if filters is None else [qs.filter(f) for f in filters]
-    fields = ("id", "account_id", "date", "packed", "override_active")
-    rows = [row for part in parts for row in _fetch(part.values_list(*fields))]
-    if filters is not None:  # two chunks may hold one row, or one account: one order over all of them
-        rows = sorted({(r[1], _ordinal(r[2])): r for r in rows}.items())
-        rows = [r for _, r in rows]
-    if not rows:
+    if filters is None and connection.vendor == "postgresql":
+        account, day, lengths, blob, need = _read_aggregated(qs)
+    else:
+        account, day, lengths, blob, need = _read_rows(parts)
+    n = len(account)
+    if not n:
         return empty_subscores()
-    n = len(rows)
-    pks, accounts, dates, blobs, overrides = zip(*rows, strict=True)
-    del rows
-    account = np.array(accounts, dtype=np.int64)
-    ordinals = {d: _ordinal(d) for d in set(dates)}  # a few hundred distinct days
-    day = np.fromiter(map(ordinals.__getitem__, dates), np.int64, n)
-    from_json = np.array([b is None for b in blobs], dtype=bool)
-    packed = [b"" if b is None else bytes(b) for b in blobs] if from_json.any() else list(map(bytes, blobs))
     # The JSON of the few rows that need it: an override in force, or no packed signals.
-    override_active = np.array(overrides, dtype=bool)
-    need = {pks[i]: (i, bool(override_active[i]), bool(from_json[i]))
-            for i in np.flatnonzero(override_active | from_json).tolist()}
-    json_rows: dict[int, dict] = {}
+    fields = ("account_id", "date", "components", "override_active", "packed")
     if len(need) <= JSON_BY_ID:
-        ids = list(need)
-        for k in range(0, len(ids), 5000):
-            json_rows.update(ScoreSnapshot.objects.filter(pk__in=ids[k : k + 5000]).values_list("id", "components"))
+        json_rows = [row for k in range(0, len(need), 5000)
+                     for row in ScoreSnapshot.objects.filter(pk__in=need[k : k + 5000]).values_list(*fields)]
     else:  # an older, all-JSON history
-        for part in parts:
-            json_rows.update(part.filter(Q(override_active=True) | Q(packed__isnull=True)).values_list("id", "components"))
+        json_rows = [row for part in parts
+                     for row in part.filter(Q(override_active=True) | Q(packed__isnull=True)).values_list(*fields)]
+    keyed = (account << 24) | day  # (account, day) in one sortable int: ordinals stay below 2^24
+    wanted = np.array([(a << 24) | _ordinal(d) for a, d, *_ in json_rows], dtype=np.int64)
+    json_at = np.minimum(np.searchsorted(keyed, wanted), n - 1)
+    json_at = np.where(keyed[json_at] == wanted, json_at, -1).tolist()  # −1: a row written since
 
     names = signal_keys()
-    lengths = np.fromiter((len(p) // ENTRY_DTYPE.itemsize for p in packed), np.int64, n)
-    entries = np.frombuffer(b"".join(packed), dtype=ENTRY_DTYPE)
+    lengths //= ENTRY_DTYPE.itemsize
+    entries = np.frombuffer(blob, dtype=ENTRY_DTYPE)
     # One column per signal id (by id: each row's own order is kept in ``order``); each entry's
     # row and position inside its row.
     counts = np.bincount(entries["id"], minlength=1)
@@ -90,12 +82,14 @@ def subscores_read(qs, filters: list | None = None) -> SubScores:
     width = int(lengths.max()) if n else 0
     legacy: dict[int, list[tuple[str, float | None]]] = {}
     effect, value = np.full(n, NO_OVERRIDE, np.int8), np.zeros(n)
-    for pk, (i, override_active, from_json) in need.items():
-        components = json_rows.get(pk) or {}
+    for i, (_, _, components, override_active, packed) in zip(json_at, json_rows, strict=True):
+        if i < 0:
+            continue
+        components = components or {}
         override = components.get("override") if override_active else None
         if override and override.get("effect") in ("cap", "penalty"):
             effect[i], value[i] = (CAP if override["effect"] == "cap" else PENALTY), float(override["value"])
-        if from_json:  # a snapshot from before the compact format: its signals are in the JSON
+        if packed is None:  # a snapshot from before the compact format: its signals are in the JSON
             legacy[i] = [(s["key"], s.get("sub_score")) for s in components.get("signals") or () if "key" in s]
     for signals in legacy.values():
         width = max(width, len(signals))
@@ -111,6 +105,49 @@ def subscores_read(qs, filters: list | None = None) -> SubScores:
             sub[i, col[k]] = np.nan if v is None else float(v)
     return SubScores(keys=keys, account=account, day=day, sub=sub, override_effect=effect, override_value=value,
                      order=order)
+
+
+def _read_rows(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray, bytes, list[int]]:
+    """(account, day, packed bytes per row, all packed signals, ids of the rows needing their JSON)."""
+    rows = [row for part in parts for row in _fetch(part.values_list("id", "account_id", "date", "packed", "override_active"))]
+    if len(parts) > 1:  # two chunks may hold one row, or one account: one order over all of them
+        rows = [r for _, r in sorted({(r[1], _ordinal(r[2])): r for r in rows}.items())]
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), b"", []
+    pks, accounts, dates, blobs, overrides = zip(*rows, strict=True)
+    del rows
+    ordinals = {d: _ordinal(d) for d in set(dates)}  # a few hundred distinct days
+    day = np.fromiter(map(ordinals.__getitem__, dates), np.int64, len(dates))
+    packed = [b"" if b is None else bytes(b) for b in blobs]
+    need = [pk for pk, b, o in zip(pks, blobs, overrides, strict=True) if o or b is None]
+    return (np.array(accounts, dtype=np.int64), day, np.fromiter(map(len, packed), np.int64, len(packed)),
+            b"".join(packed), need)
+
+
+def _read_aggregated(qs) -> tuple[np.ndarray, np.ndarray, np.ndarray, bytes, list[int]]:
+    """``_read_rows`` on PostgreSQL, one row per account: the days, the lengths and the packed
+    signals concatenated by the database into byte strings (``int4send``: big-endian int32), so
+    the rows' values never become Python objects one by one (3.4M rows: 4 s less)."""
+    inner, params = qs.order_by().values_list("id", "account_id", "date", "packed", "override_active").query.sql_with_params()
+    sql = (
+        "SELECT string_agg(int8send(account_id::int8), ''::bytea ORDER BY date),"
+        " string_agg(int4send(date - DATE '0001-01-01' + 1), ''::bytea ORDER BY date),"
+        " string_agg(int4send(coalesce(length(packed), 0)), ''::bytea ORDER BY date),"
+        " string_agg(coalesce(packed, ''::bytea), ''::bytea ORDER BY date),"
+        " array_agg(id ORDER BY date) FILTER (WHERE override_active OR packed IS NULL)"
+        f" FROM ({inner}) AS s GROUP BY account_id ORDER BY account_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), b"", []
+
+    def ints(k: int, dtype: str = ">i4") -> np.ndarray:
+        return np.frombuffer(b"".join(bytes(r[k]) for r in rows), dtype=dtype).astype(np.int64)
+
+    need = [pk for r in rows for pk in r[4] or ()]
+    return ints(0, ">i8"), ints(1), ints(2), b"".join(bytes(r[3]) for r in rows), need
 
 
 def recorded_read(qs) -> dict[int, DaySeries]:
