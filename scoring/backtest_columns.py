@@ -80,7 +80,12 @@ class SubScores:
 
 def rescore_columns(data: SubScores, weights: ModelWeights) -> np.ndarray:
     """Every row's score under ``weights`` (NaN where no weighted signal has a sub-score), equal to
-    ``rescore(data.components(i), weights)`` for every row i."""
+    ``rescore(data.components(i), weights)`` for every row i.
+
+    The sums run over whole columns in column order; the order of additions moves a sum by a
+    few units in its 14th digit, which changes the score only when the sum sits on a rounding
+    tie (…5 in the 3rd decimal) — those rows, ~0.5 % with integer weights, are summed again in
+    their own order (``order``), as ``rescore`` sums them."""
     n, k = data.sub.shape
     cats: dict[str, int] = {}
     col_w, col_cat = np.zeros(k), np.full(k, -1)
@@ -89,18 +94,58 @@ def rescore_columns(data: SubScores, weights: ModelWeights) -> np.ndarray:
         if w > 0 and weights.category_weights.get(cat, 0.0) > 0:
             col_w[j], col_cat[j] = w, cats.setdefault(cat, len(cats))
     cat_w = np.array([float(weights.category_weights[c]) for c in cats] or [0.0])
-    order = np.broadcast_to(np.arange(k), (n, k)) if data.order is None else data.order
+    raw = _raw_in_column_order(data.sub, col_w, col_cat, cat_w)
+    if data.order is not None:
+        with np.errstate(invalid="ignore"):
+            t = _adjusted(raw, data.override_effect, data.override_value) * 100
+            ties = np.flatnonzero(np.abs(np.abs(t - np.rint(t)) - 0.5) < 1e-6)
+        if len(ties):
+            raw[ties] = _raw_in_row_order(data.sub[ties], data.order[ties], col_w, col_cat, cat_w)
+    return round2(_adjusted(raw, data.override_effect, data.override_value))
+
+
+def _adjusted(raw: np.ndarray, effect: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The override (cap or penalty), then clipped to 0–100."""
+    raw = np.where(effect == CAP, np.minimum(raw, value), raw)
+    raw = np.where(effect == PENALTY, raw - value, raw)
+    return np.minimum(np.maximum(raw, 0.0), 100.0)
+
+
+def _raw_in_column_order(sub: np.ndarray, col_w, col_cat, cat_w) -> np.ndarray:
+    """``rescore``'s sum before the override, its signals taken in column order."""
+    n = len(sub)
+    cat_sum = np.zeros((n, len(cat_w)))
+    seen = np.zeros((n, len(cat_w)), dtype=bool)
+    total = np.zeros(n)
+    present = ~np.isnan(sub)
+    for j in np.flatnonzero(col_cat >= 0).tolist():
+        c, use = col_cat[j], present[:, j]
+        total += np.where(use & ~seen[:, c], cat_w[c], 0.0)
+        seen[:, c] |= use
+        cat_sum[:, c] += np.where(use, col_w[j], 0.0)
+    raw = np.zeros(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in np.flatnonzero(col_cat >= 0).tolist():
+            c = col_cat[j]
+            raw += np.where(present[:, j], cat_w[c] / total * col_w[j] / cat_sum[:, c] * sub[:, j], 0.0)
+    return np.where(seen.any(axis=1), raw, np.nan)
+
+
+def _raw_in_row_order(sub: np.ndarray, order: np.ndarray, col_w, col_cat, cat_w) -> np.ndarray:
+    """The same sum, each row's signals taken in its own order (``order``), as ``rescore`` takes
+    them: Σw per category and ΣW over the categories present, then the parts
+    W_c / ΣW · w / Σw_c · s."""
+    n = len(sub)
     rows = np.arange(n)
 
     def position(p: int):
         j = order[:, p]
         jj = np.where(j >= 0, j, 0)
-        sub = data.sub[rows, jj]
+        s = sub[rows, jj]
         c = col_cat[jj]
-        use = (j >= 0) & (c >= 0) & ~np.isnan(sub)
-        return jj, sub, np.where(use, c, 0), use
+        use = (j >= 0) & (c >= 0) & ~np.isnan(s)
+        return jj, s, np.where(use, c, 0), use
 
-    # rescore's first pass: Σw per category and ΣW over the categories present, in the row's order.
     cat_sum = np.zeros((n, len(cat_w)))
     seen = np.zeros((n, len(cat_w)), dtype=bool)
     total = np.zeros(n)
@@ -109,29 +154,27 @@ def rescore_columns(data: SubScores, weights: ModelWeights) -> np.ndarray:
         total += np.where(use & ~seen[rows, c], cat_w[c], 0.0)
         seen[rows, c] |= use
         cat_sum[rows, c] += np.where(use, col_w[jj], 0.0)
-    # Second pass: each part W_c / ΣW · w / Σw_c · s, summed in the same order.
     raw = np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
         for p in range(order.shape[1]):
-            jj, sub, c, use = position(p)
-            raw += np.where(use, cat_w[c] / total * col_w[jj] / cat_sum[rows, c] * sub, 0.0)
-    raw = np.where(seen.any(axis=1), raw, np.nan)
-    raw = np.where(data.override_effect == CAP, np.minimum(raw, data.override_value), raw)
-    raw = np.where(data.override_effect == PENALTY, raw - data.override_value, raw)
-    return round2(np.minimum(np.maximum(raw, 0.0), 100.0))
+            jj, s, c, use = position(p)
+            raw += np.where(use, cat_w[c] / total * col_w[jj] / cat_sum[rows, c] * s, 0.0)
+    return np.where(seen.any(axis=1), raw, np.nan)
 
 
 def round2(x: np.ndarray) -> np.ndarray:
     """``round(v, 2)`` of every value, as Python rounds: NumPy's ``round`` (×100, round half to
     even, ÷100) is the same except within a hair of a tie (…5), where Python rounds the exact
-    binary value; those few go through ``round``."""
-    t = x * 100
-    r = np.rint(t)
-    y = r / 100
+    binary value; those few go through ``round``. In blocks, so the temporaries stay small."""
+    y = np.empty(len(x))
+    block = 1 << 18
     with np.errstate(invalid="ignore"):
-        near = np.abs(np.abs(t - r) - 0.5) < 1e-6
-    for i in np.flatnonzero(near).tolist():
-        y[i] = round(float(x[i]), 2)
+        for lo in range(0, len(x), block):
+            t = x[lo : lo + block] * 100
+            r = np.rint(t)
+            y[lo : lo + block] = r / 100
+            for i in (np.flatnonzero(np.abs(np.abs(t - r) - 0.5) < 1e-6) + lo).tolist():
+                y[i] = round(float(x[i]), 2)
     return y
 
 
