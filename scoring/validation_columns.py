@@ -30,7 +30,10 @@ from scoring.snapshot_pack import signal_keys
 
 ENTRY_DTYPE = np.dtype([("id", "<u2"), ("sub", "<f4"), ("contribution", "<f4")])  # snapshot_pack.ENTRY
 JSON_BY_ID = 20_000  # rows whose JSON is read by id; more: by the history's own filter
-WINDOW_CHUNK = 5000  # windows per query: 3 parameters each (SQLite takes 32,766, PostgreSQL 65,535)
+# Windows per query: 3 parameters each (SQLite takes 32,766, PostgreSQL 65,535); on PostgreSQL
+# each query is one pass over the period's snapshots, so as few as it takes.
+WINDOW_CHUNK = {"postgresql": 21_000}
+WINDOW_CHUNK_DEFAULT = 5000
 
 
 def empty_subscores() -> SubScores:
@@ -73,9 +76,9 @@ def subscores_read(qs, filters: list | None = None) -> SubScores:
     keys = [names.get(int(pk), f"signal-{pk}") for pk in ids.tolist()]
     column_of = np.zeros(len(counts), np.int64)
     column_of[ids] = np.arange(len(ids))
-    entry_row = np.repeat(np.arange(n), lengths)
-    entry_pos = np.arange(len(entries)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    entry_col = column_of[entries["id"]]
+    entry_row = np.repeat(np.arange(n, dtype=np.int32), lengths)  # int32: 3.4M rows × 8 signals is 27M entries
+    entry_pos = (np.arange(len(entries)) - np.repeat(np.cumsum(lengths) - lengths, lengths)).astype(np.int32)
+    entry_col = column_of[entries["id"]].astype(np.int32)
     # component_series rounds each float32 sub-score with round(x, 2); round2 is that rounding.
     rounded = round2(entries["sub"].astype(np.float64))
 
@@ -97,7 +100,7 @@ def subscores_read(qs, filters: list | None = None) -> SubScores:
     col = {k: j for j, k in enumerate(keys)}
     sub = np.full((n, len(keys)), np.nan)
     sub[entry_row, entry_col] = rounded
-    order = np.full((n, width), -1, np.int64)
+    order = np.full((n, width), -1, np.int32)
     order[entry_row, entry_pos] = entry_col
     for i, signals in legacy.items():
         for p, (k, v) in enumerate(signals):
@@ -183,8 +186,9 @@ def windows_filter(windows: Iterable[tuple[int, date, date]]) -> list[RawSQL]:
     quote = connection.ops.quote_name
     table = quote(ScoreSnapshot._meta.db_table)
     chunks = []
-    for i in range(0, len(merged), WINDOW_CHUNK):
-        part = merged[i : i + WINDOW_CHUNK]
+    size = WINDOW_CHUNK.get(connection.vendor, WINDOW_CHUNK_DEFAULT)
+    for i in range(0, len(merged), size):
+        part = merged[i : i + size]
         sql = (f"EXISTS (SELECT 1 FROM (VALUES {', '.join(['(%s, %s, %s)'] * len(part))}) AS w "
                f"WHERE w.column1 = {table}.{quote('account_id')} "
                f"AND {table}.{quote('date')} BETWEEN w.column2 AND w.column3)")
