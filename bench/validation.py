@@ -18,9 +18,9 @@ Prints, each timed on the book's period:
 
 The snapshots are written compact, as the engine writes them (``--json``: the older full-JSON
 format, in a database of its own). scikit-learn's first import is timed on its own line.
-Measured at 2,000 × 365 on PostgreSQL, load average 2–4 on 2 shared cores: backtest 1.0–1.9 s,
-re-scored 2.7–3.5 s, suggestion 0.8–1.6 s (weights) + 0.6–1.2 s (thresholds), preview
-2.7–3.7 s, page 1.8–3.7 s (before the columnar path: 1.9, 29.1, 12.4 + 14.4 and 53.6 s); more
+Measured at 2,000 × 365 on PostgreSQL, load average 2–4 on 2 shared cores: backtest 0.9–1.9 s,
+re-scored 1.8–3.2 s, suggestion 0.8–1.6 s (weights) + 0.7–1.2 s (thresholds), preview
+2.0–3.7 s, page 1.7–3.7 s (before the columnar path: 1.9, 29.1, 12.4 + 14.4 and 53.6 s); more
 in the README's bench table.
 """
 
