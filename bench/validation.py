@@ -15,6 +15,13 @@ Prints, each timed on the book's period:
 - quality: AUC 90 days before and red recall 30 days before, under the published version
   and under a draft holding the fitted weights then the suggested thresholds; the fitted
   suggestion's held-out (5-fold) AUC beside the current weights' AUC on the same cases.
+
+The snapshots are written compact, as the engine writes them (``--json``: the older full-JSON
+format, in a database of its own). scikit-learn's first import is timed on its own line.
+Measured at 2,000 × 365 on PostgreSQL, load average 2–4 on 2 shared cores: backtest 0.9–1.9 s,
+re-scored 1.8–3.2 s, suggestion 0.8–1.6 s (weights) + 0.7–1.2 s (thresholds), preview
+2.0–3.7 s, page 1.7–3.7 s (before the columnar path: 1.9, 29.1, 12.4 + 14.4 and 53.6 s); more
+in the README's bench table.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthscore.settings")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost")  # the page is fetched through the test client
 
 import django  # noqa: E402
 
@@ -49,7 +57,7 @@ def _timed(label: str, fn):
     return result
 
 
-def _build(n: int, days: int):
+def _build(n: int, days: int, compact: bool = True):
     from accounts.models import Account
     from scoring.models import ScoreModelVersion, Segment
     from tests.factories import create_published_version, create_standard_signals
@@ -66,23 +74,27 @@ def _build(n: int, days: int):
         sys.exit(f"the database holds a book of {existing} accounts; use a fresh database for {n}")
     version = create_published_version(segment, create_standard_signals())
     book = _timed(f"simulate {n} accounts × {days} days", lambda: simulate(n, days, end=END))
-    _timed(f"load {len(book.subs)} snapshots", lambda: load(book, version=version, prefix=PREFIX))
+    _timed(f"load {len(book.subs)} snapshots", lambda: load(book, version=version, prefix=PREFIX, compact=compact))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return version
 
 
 def _page_time(start: dt.date) -> None:
+    from django.conf import settings
     from django.contrib.auth.models import Group, User
-    from django.test import Client
+    from django.test import Client, override_settings
 
     user, _ = User.objects.get_or_create(username="bench-ops")
     group, _ = Group.objects.get_or_create(name="CS ops")
     user.groups.add(group)
     client = Client()
     client.force_login(user)
-    response = _timed("validation page (GET /validation/)", lambda: client.get(
-        f"/validation/?start={start.isoformat()}&end={END.isoformat()}", HTTP_HOST="localhost"))
+    # Static files as in development: the bench runs without collectstatic's manifest.
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES=storages):
+        response = _timed("validation page (GET /validation/)", lambda: client.get(
+            f"/validation/?start={start.isoformat()}&end={END.isoformat()}", HTTP_HOST="localhost", secure=True))
     print(f"  status {response.status_code}, {len(response.content)} bytes")
 
 
@@ -92,9 +104,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--json", action="store_true", help="build the snapshots in the older full-JSON format")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    version = _build(args.accounts, args.days)
+    version = _build(args.accounts, args.days, compact=not args.json)
     if args.build_only:
         return
 
@@ -111,6 +124,7 @@ def main() -> None:
     print(f"book: {args.accounts} accounts × {args.days} days, outcomes {start} – {END} (as of {END})")
     recorded = _timed("backtest as recorded", lambda: backtest_run(now=now, **period))
     published = _timed("backtest re-scored (published version)", lambda: backtest_run(version=version, now=now, **period))
+    _timed("import scikit-learn (once per process)", lambda: __import__("sklearn.linear_model"))
     suggestion = _timed("suggestion: weights (fitted + frequency)", lambda: weights_suggest(version=version, now=now, **period))
     _timed("suggestion: thresholds", lambda: thresholds_suggest(version=version, now=now, **period))
     ScoreModelVersion.objects.filter(status="draft").delete()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
@@ -94,8 +94,46 @@ class Figure:
         }
 
 
-Timelines = dict[int, list[Day]]
+class DaySeries(Sequence[Day]):
+    """A timeline kept as three columns (dates, scores, tiers), each a plain list: a ``Day`` is
+    made only when one is asked for, so a year of 2,000 accounts is not 700,000 objects built
+    for a report that reads a few of them (``red_precision`` and ``lead_times`` read the
+    columns). Equal to a list of the same Days."""
+
+    __slots__ = ("dates", "scores", "tiers")
+
+    def __init__(self, dates: list[date], scores: list[float], tiers: list[str]):
+        self.dates, self.scores, self.tiers = dates, scores, tiers
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(map(Day, self.dates[i], self.scores[i], self.tiers[i]))
+        return Day(self.dates[i], self.scores[i], self.tiers[i])
+
+    def __iter__(self):
+        return map(Day, self.dates, self.scores, self.tiers)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DaySeries({list(self)!r})"
+
+
+Timelines = dict[int, Sequence[Day]]
 T = TypeVar("T")
+
+
+def _columns(timeline: Sequence[Day]) -> tuple[Sequence[date], Sequence[str]]:
+    """A timeline's dates and tiers, as two lists."""
+    if isinstance(timeline, DaySeries):
+        return timeline.dates, timeline.tiers
+    return [d.date for d in timeline], [d.tier for d in timeline]
 
 
 def latest_within(rows: list[T], when: date, *, key: Callable[[T], date], tolerance: int = TOLERANCE_DAYS) -> T | None:
@@ -107,15 +145,18 @@ def latest_within(rows: list[T], when: date, *, key: Callable[[T], date], tolera
     return found if (when - key(found)).days <= tolerance else None
 
 
-def day_on(timeline: list[Day], when: date, tolerance: int = TOLERANCE_DAYS) -> Day | None:
+def day_on(timeline: Sequence[Day], when: date, tolerance: int = TOLERANCE_DAYS) -> Day | None:
     """The snapshot on ``when`` or the latest one at most ``tolerance`` days before it."""
+    if isinstance(timeline, DaySeries):
+        i = bisect_right(timeline.dates, when)
+        return timeline[i - 1] if i and (when - timeline.dates[i - 1]).days <= tolerance else None
     return latest_within(timeline, when, key=lambda d: d.date, tolerance=tolerance)
 
 
-def _days_between(timeline: list[Day], first: date, last: date) -> list[Day]:
-    lo = bisect_right(timeline, first - timedelta(days=1), key=lambda d: d.date)
-    hi = bisect_right(timeline, last, key=lambda d: d.date)
-    return timeline[lo:hi]
+def _red_dates_between(dates: Sequence[date], tiers: Sequence[str], first: date, last: date) -> list[date]:
+    lo = bisect_right(dates, first - timedelta(days=1))
+    hi = bisect_right(dates, last)
+    return [dates[k] for k in range(lo, hi) if tiers[k] == RED]
 
 
 def recall(outcomes: Iterable[OutcomeCase], timelines: Timelines, horizons=HORIZONS) -> dict[int, dict[str, Figure]]:
@@ -155,11 +196,12 @@ def red_precision(
     for i in interventions:
         closed.setdefault(i.account_id, []).append(i.closed)
     result = {}
+    columns = {account_id: _columns(timeline) for account_id, timeline in timelines.items()}
     for h in horizons:
         last = min(end, as_of - timedelta(days=h))
         counts = {"all": [0, 0], "intervened": [0, 0], "not_intervened": [0, 0]}
-        for account_id, timeline in timelines.items():
-            red_days = [d.date for d in _days_between(timeline, start, last) if d.tier == RED] if last >= start else []
+        for account_id, (dates, tiers) in columns.items():
+            red_days = _red_dates_between(dates, tiers, start, last) if last >= start else []
             if not red_days:
                 continue
             hit = any(0 <= (c - d).days <= h for c in churn_dates.get(account_id, []) for d in red_days)
@@ -214,13 +256,12 @@ def lead_times(outcomes: Iterable[OutcomeCase], timelines: Timelines) -> LeadTim
     """Days from the start of the final red run within 180 days before churn, to churn
     (the definition lives in ``scoring.measures.lead_time_days``)."""
     days, churned, no_warning = [], 0, 0
-    columns: dict[int, tuple[list[date], list[str]]] = {}
+    columns: dict[int, tuple[Sequence[date], Sequence[str]]] = {}
     for o in outcomes:
         if o.kind != CHURNED:
             continue
         if o.account_id not in columns:
-            timeline = timelines.get(o.account_id, [])
-            columns[o.account_id] = ([d.date for d in timeline], [d.tier for d in timeline])
+            columns[o.account_id] = _columns(timelines.get(o.account_id, []))
         lead = lead_time_days(*columns[o.account_id], o.date)
         if lead is False:
             continue

@@ -20,13 +20,18 @@ from playbooks.models import Severity, Task
 from scoring.audit import audit_record
 from scoring.backtest import (
     CHURNED,
+    TOLERANCE_DAYS,
     BacktestInput,
-    Day,
     Intervention,
     OutcomeCase,
     Timelines,
     backtest_report,
-    latest_within,
+)
+from scoring.backtest_columns import (
+    SubScores,
+    replay_columns,
+    rescore_columns,
+    timelines_from_columns,
 )
 from scoring.backtest_rescore import ModelWeights, rescore_timeline
 from scoring.backtest_suggest import (
@@ -36,8 +41,15 @@ from scoring.backtest_suggest import (
     fit_weights,
     suggest_weights,
 )
+from scoring.backtest_thresholds import CALIBRATION_HORIZON, RENEWAL_HORIZON
 from scoring.models import CategoryWeight, ScoreModelVersion, ScoreSnapshot, SignalWeight, Tier
 from scoring.snapshot_pack import ENTRY, signal_keys
+from scoring.validation_columns import (
+    empty_subscores,
+    recorded_read,
+    subscores_read,
+    windows_filter,
+)
 from scoring.versions import version_clone_as_draft
 
 DEFAULT_PERIOD_DAYS = 365
@@ -97,11 +109,7 @@ def _snapshots(version: ScoreModelVersion | None, period: Period, account_ids=No
 
 def timelines_recorded(period: Period) -> Timelines:
     """Every account's stored score and effective tier, as it was shown at the time."""
-    timelines: Timelines = {}
-    rows = _snapshots(None, period).values_list("account_id", "date", "score", "tier")
-    for account_id, when, score, tier in rows.iterator(chunk_size=5000):
-        timelines.setdefault(account_id, []).append(Day(when, score, tier))
-    return timelines
+    return recorded_read(_snapshots(None, period))
 
 
 def component_series(version: ScoreModelVersion, period: Period, account_ids=None) -> dict[int, list[tuple[date, dict]]]:
@@ -130,11 +138,32 @@ def component_series(version: ScoreModelVersion, period: Period, account_ids=Non
     return series
 
 
+def model_subscores(version: ScoreModelVersion, period: Period, account_ids=None, windows=None) -> SubScores:
+    """The sub-scores of the accounts scored by ``version``'s model, as columns
+    (``scoring.validation_columns``); ``windows``: only the snapshots in these
+    (account, first day, last day) windows."""
+    if (account_ids is not None and not account_ids) or (windows is not None and not windows):
+        return empty_subscores()
+    qs = _snapshots(version, period, account_ids)
+    return subscores_read(qs, None if windows is None else windows_filter(windows))
+
+
 def timelines_rescored(version: ScoreModelVersion, period: Period, series=None) -> Timelines:
-    """Every account of the version's model, re-scored from snapshot components with its weights."""
+    """Every account of the version's model, re-scored from snapshot components with its weights.
+
+    ``series``: the model's history when already loaded — columns (``model_subscores``: the
+    formula on whole columns, equal to the per-snapshot one), or a ``component_series`` dict
+    (re-scored one snapshot at a time, the reference)."""
     weights = version_weights(version)
-    series = component_series(version, period) if series is None else series
-    return {a: rescore_timeline(s, weights) for a, s in series.items()}
+    if isinstance(series, dict):
+        return {a: rescore_timeline(s, weights) for a, s in series.items()}
+    data = model_subscores(version, period) if series is None else series
+    scores = rescore_columns(data, weights)
+    tiers = replay_columns(data.account, data.day, scores, weights)
+    timelines = timelines_from_columns(data.account, data.day, scores, tiers)
+    for account_id in data.accounts():  # an account none of whose snapshots has a score still counts
+        timelines.setdefault(account_id, [])
+    return timelines
 
 
 def outcome_cases(period: Period, account_ids=None) -> list[OutcomeCase]:
@@ -158,12 +187,12 @@ def backtest_run(
     now: datetime,
     start: date | None = None,
     end: date | None = None,
-    series: dict | None = None,
+    series: SubScores | dict | None = None,
 ) -> dict:
     """The backtest report for a period: as recorded (no version), or with the history
     re-scored under ``version``'s weights (only that version's model's accounts).
-    ``series``: the model's component series, when already loaded (the preview compares two
-    versions of one model on the same history)."""
+    ``series``: the model's history, when already loaded (``model_subscores``; the preview
+    compares two versions of one model on the same history)."""
     period = Period.default(now, start, end)
     timelines = timelines_recorded(period) if version is None else timelines_rescored(version, period, series)
     account_ids = None if version is None else set(timelines)
@@ -178,10 +207,26 @@ def backtest_run(
     return report
 
 
-def outcome_series(version: ScoreModelVersion, period: Period) -> dict[int, list[tuple[date, dict]]]:
-    """The component series of the model's accounts that have an outcome in the period
-    (what both suggestions read; load it once and pass it to both)."""
-    return component_series(version, period, account_ids={o.account_id for o in outcome_cases(period)})
+# The days before an outcome that the suggestions read: weights (90, 14), thresholds (30, 90).
+SUGGESTION_HORIZONS = (SUGGEST_FROM_DAYS, SUGGEST_TO_DAYS, CALIBRATION_HORIZON, RENEWAL_HORIZON)
+
+
+def outcome_series(version: ScoreModelVersion, period: Period, outcomes: list[OutcomeCase] | None = None) -> SubScores:
+    """The snapshots both suggestions read (load them once and pass them to both): for each
+    outcome of the period and each horizon, the days from ``TOLERANCE_DAYS`` before it to it —
+    the only ones ``components_on`` can pick (~30 rows an outcome instead of a year of them)."""
+    outcomes = outcome_cases(period) if outcomes is None else outcomes
+    windows = [(o.account_id, o.date - timedelta(days=h + TOLERANCE_DAYS), o.date - timedelta(days=h))
+               for o in outcomes for h in SUGGESTION_HORIZONS]
+    return model_subscores(version, period, windows=windows)
+
+
+def components_on(data: SubScores, bounds: dict[int, tuple[int, int]], account_id: int, when: date) -> dict | None:
+    """The components of the account's snapshot on ``when`` or up to TOLERANCE_DAYS before it
+    (``bounds``: ``data.accounts()``)."""
+    rows = bounds.get(account_id)
+    row = None if rows is None else data.row_on(rows, when, TOLERANCE_DAYS)
+    return None if row is None else data.components(row)
 
 
 def weights_suggest(
@@ -197,14 +242,12 @@ def weights_suggest(
     period = Period.default(now, start, end)
     outcomes = [o for o in outcome_cases(period) if o.kind in (CHURNED, "renewed", "expanded")]
     if series is None:
-        series = component_series(version, period, account_ids={o.account_id for o in outcomes})
+        series = outcome_series(version, period, outcomes)
+    bounds = series.accounts()
     cases, fit_cases = [], []
     for o in outcomes:
-        rows = series.get(o.account_id)
-        if not rows:
-            continue
-        before = _components_on(rows, o.date - timedelta(days=SUGGEST_FROM_DAYS))
-        after = _components_on(rows, o.date - timedelta(days=SUGGEST_TO_DAYS))
+        before = components_on(series, bounds, o.account_id, o.date - timedelta(days=SUGGEST_FROM_DAYS))
+        after = components_on(series, bounds, o.account_id, o.date - timedelta(days=SUGGEST_TO_DAYS))
         if before is not None:
             fit_cases.append((o.kind == CHURNED, before))
         if before is None or after is None:
@@ -219,12 +262,6 @@ def weights_suggest(
         for ev in suggestion.signals:
             ev.fitted_share = suggestion.fit.shares.get(ev.key, 0.0)
     return suggestion
-
-
-def _components_on(rows: list[tuple[date, dict]], when: date) -> dict | None:
-    """The components of the snapshot on ``when`` or up to TOLERANCE_DAYS before it."""
-    row = latest_within(rows, when, key=lambda r: r[0])
-    return None if row is None else row[1]
 
 
 def _sub_scores(components: dict) -> dict[str, float | None]:

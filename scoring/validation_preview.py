@@ -15,7 +15,7 @@ from scoring.backtest_rescore import ModelWeights, contributions, rescore
 from scoring.engine import tier_for
 from scoring.models import AccountScore, ScoreModelVersion, SignalDefinition
 from scoring.services import scores_preview
-from scoring.validation import Period, backtest_run, component_series, version_weights
+from scoring.validation import Period, backtest_run, model_subscores, version_weights
 
 TIERS = ("green", "yellow", "red")
 RESPONSIBLE_SIGNALS = 3
@@ -116,7 +116,7 @@ def _backtests(
     draft: ScoreModelVersion, published: ScoreModelVersion | None, now: datetime, start: date | None, end: date | None
 ) -> dict:
     """Both versions' backtests on the same history of the same period, loaded once."""
-    series = component_series(draft, Period.default(now, start, end))
+    series = model_subscores(draft, Period.default(now, start, end))
     period = {"start": start, "end": end}
     return {
         "published": backtest_run(version=published, now=now, series=series, **period) if published else None,

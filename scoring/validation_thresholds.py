@@ -24,9 +24,9 @@ from scoring.backtest_thresholds import (
 from scoring.models import ScoreModelVersion
 from scoring.validation import (
     Period,
-    _components_on,
-    component_series,
+    components_on,
     outcome_cases,
+    outcome_series,
     version_weights,
 )
 from scoring.versions import version_clone_as_draft
@@ -47,14 +47,12 @@ def thresholds_suggest(
     weights = version_weights(version)
     outcomes = outcome_cases(period)
     if series is None:
-        series = component_series(version, period, account_ids={o.account_id for o in outcomes})
+        series = outcome_series(version, period, outcomes)
+    bounds = series.accounts()
     at_30, at_90 = [], []
     for o in outcomes:
-        rows = series.get(o.account_id)
-        if not rows:
-            continue
         for horizon, bucket in ((CALIBRATION_HORIZON, at_30), (RENEWAL_HORIZON, at_90)):
-            comp = _components_on(rows, o.date - timedelta(days=horizon))
+            comp = components_on(series, bounds, o.account_id, o.date - timedelta(days=horizon))
             score = None if comp is None else rescore(comp, weights)
             if score is not None:
                 bucket.append((score, o.kind == CHURNED) if horizon == CALIBRATION_HORIZON else (score, o.kind))

@@ -133,12 +133,51 @@ def components_json(keys: list[str], subs_row, score: float) -> str:
     return json.dumps({"raw_score": score, "score": score, "signals": signals, "override": None, "top_reasons": []})
 
 
-def load(book: Book, *, version, prefix: str = "book") -> dict[int, int]:
-    """Write the book's accounts, snapshots and outcomes; account index → account id."""
+def contribution_columns(subs: SubScores, weights: ModelWeights) -> np.ndarray:
+    """Each row's contribution per signal (rows × keys; 0 without a sub-score), as the engine stores them."""
+    contribution = np.zeros(subs.sub.shape)
+    denominator = np.zeros(len(subs))
+    for cat in sorted({weights.signal_categories.get(k, "") for k in subs.keys}):
+        cols = [j for j, k in enumerate(subs.keys)
+                if weights.signal_categories.get(k) == cat and weights.signal_weights.get(k, 0.0) > 0]
+        cat_weight = weights.category_weights.get(cat, 0.0)
+        if cat_weight <= 0 or not cols:
+            continue
+        w = np.array([weights.signal_weights[subs.keys[j]] for j in cols])
+        present = ~np.isnan(subs.sub[:, cols])
+        w_present = present @ w
+        has = w_present > 0
+        share = np.where(present, w, 0.0) / np.where(has, w_present, 1.0)[:, None]
+        contribution[:, cols] = cat_weight * share * np.nan_to_num(subs.sub[:, cols])
+        denominator += np.where(has, cat_weight, 0.0)
+    return contribution / np.where(denominator > 0, denominator, 1.0)[:, None]
+
+
+def packed_rows(book: Book, signal_ids: dict[str, int], weights: ModelWeights = STANDARD_WEIGHTS) -> list[bytes]:
+    """Each snapshot's signals in the compact format (``scoring.snapshot_pack``) the engine writes."""
+    subs = book.subs
+    ids = np.array([signal_ids[k] for k in subs.keys], dtype="<u2")
+    entries = np.empty((len(subs), len(subs.keys)), dtype=[("id", "<u2"), ("sub", "<f4"), ("contribution", "<f4")])
+    entries["id"] = ids[None, :]
+    entries["sub"] = subs.sub
+    entries["contribution"] = contribution_columns(subs, weights)
+    width = entries.dtype.itemsize * len(subs.keys)
+    blob = entries.tobytes()
+    return [blob[r * width : (r + 1) * width] for r in range(len(subs))]
+
+
+def load(book: Book, *, version, prefix: str = "book", compact: bool = True) -> dict[int, int]:
+    """Write the book's accounts, snapshots and outcomes; account index → account id.
+
+    ``compact``: snapshots as the engine writes them today (packed sub-scores and contributions, no
+    JSON signals); else the older full-JSON components, which readers still take."""
     from django.db import connection
 
     from accounts.models import Account, Outcome
-    from scoring.models import ScoreSnapshot
+    from scoring.models import ScoreSnapshot, SignalDefinition
+
+    signal_ids = dict(SignalDefinition.objects.values_list("key", "pk"))
+    packed = packed_rows(book, signal_ids) if compact else None
 
     accounts = Account.objects.bulk_create(
         Account(name=f"{prefix} {i}", external_id=f"{prefix}-{i}", segment=version.model.segment) for i in range(book.n)
@@ -146,26 +185,32 @@ def load(book: Book, *, version, prefix: str = "book") -> dict[int, int]:
     ids = {i: a.pk for i, a in enumerate(accounts)}
     subs = book.subs
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        for r in range(len(subs)):
-            tier = TIER_CODES[book.tiers[r]]
-            raw = TIER_CODES[int(np.where(book.scores[r] >= version.green_threshold, 2, np.where(book.scores[r] >= version.yellow_threshold, 1, 0)))]
-            doc = components_json(subs.keys, subs.sub[r], float(book.scores[r])).replace("\\", "\\\\")
-            buffer.write(f"{ids[int(subs.account[r])]}\t{date.fromordinal(int(subs.day[r])).isoformat()}\t{book.scores[r]}\t"
-                         f"{raw}\t{tier}\t{version.pk}\t{doc}\tf\n")
-        buffer.seek(0)
         table = ScoreSnapshot._meta.db_table
         with connection.cursor() as cursor, cursor.copy(
-            f"COPY {table} (account_id, date, score, raw_tier, tier, model_version_id, components, override_active) FROM STDIN"
+            f"COPY {table} (account_id, date, score, raw_tier, tier, model_version_id, components, packed, override_active) "
+            "FROM STDIN"
         ) as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
+            buffer = io.StringIO()
+            for r in range(len(subs)):
+                tier = TIER_CODES[book.tiers[r]]
+                raw = TIER_CODES[int(np.where(book.scores[r] >= version.green_threshold, 2, np.where(book.scores[r] >= version.yellow_threshold, 1, 0)))]
+                if packed is None:
+                    doc, blob = components_json(subs.keys, subs.sub[r], float(book.scores[r])).replace("\\", "\\\\"), "\\N"
+                else:
+                    doc, blob = "{}", "\\\\x" + packed[r].hex()
+                buffer.write(f"{ids[int(subs.account[r])]}\t{date.fromordinal(int(subs.day[r])).isoformat()}\t{book.scores[r]}\t"
+                             f"{raw}\t{tier}\t{version.pk}\t{doc}\t{blob}\tf\n")
+                if buffer.tell() > 1 << 24:  # 16 MB at a time: a 10,000-account book is ~1 GB of text
+                    copy.write(buffer.getvalue())
+                    buffer = io.StringIO()
+            copy.write(buffer.getvalue())
     else:
         ScoreSnapshot.objects.bulk_create(
             (ScoreSnapshot(
                 account_id=ids[int(subs.account[r])], date=date.fromordinal(int(subs.day[r])), score=float(book.scores[r]),
                 raw_tier=TIER_CODES[book.tiers[r]], tier=TIER_CODES[book.tiers[r]], model_version=version,
-                components=json.loads(components_json(subs.keys, subs.sub[r], float(book.scores[r]))),
+                components={} if packed else json.loads(components_json(subs.keys, subs.sub[r], float(book.scores[r]))),
+                packed=packed[r] if packed else None,
             ) for r in range(len(subs))),
             batch_size=2000,
         )
