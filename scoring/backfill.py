@@ -23,12 +23,14 @@ from accounts.models import Account
 from scoring import selectors
 from scoring.engine import (
     HISTORY_DAYS,
+    AccountNumbers,
     AccountResult,
     History,
     ModelSpec,
     PriorState,
     SeriesAggregator,
     compute_account,
+    compute_numbers,
 )
 from scoring.models import AccountScore, ScoreChange
 from scoring.writes import RecomputeResult, baseline_of, change_for, scores_write, snapshot_of
@@ -80,8 +82,11 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
     baseline: dict[int, dict | None] = {}
     past: dict[int, dict[dt.date, float]] = {aid: {} for aid in ids}
     trail: dict[int, list[float]] = {aid: [] for aid in ids}
-    results: dict[int, AccountResult] = {}
+    results: dict[int, AccountResult | AccountNumbers] = {}
     last_at: dict[int, dt.datetime] = {}
+    # Each account's last day in the range gets the full result (its explanation is the AccountScore's);
+    # the days before only their numbers (what a snapshot and the change log keep).
+    final = {aid: min(last_day, ended.get(aid, last_day)) for aid in ids}
     snapshots, changes = [], []
     for day, as_of in instants:
         for aid in ids:
@@ -91,11 +96,16 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             mine = past[aid]
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
             peak = max(recent) if recent else None
-            history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
-                              peak=peak)
             aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
-            r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=day, prior=prior.get(aid),
-                                history=history, overrides=overrides.get(aid, ()))
+            if day == final[aid]:
+                history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
+                                  peak=peak)
+                r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=day,
+                                    prior=prior.get(aid), history=history, overrides=overrides.get(aid, ()))
+            else:  # the trend (History.past) is the AccountScore's only
+                r = compute_numbers(model=spec, aggregates=aggregates, now=as_of, today=day,
+                                    prior=prior.get(aid), history=History(peak=peak),
+                                    overrides=overrides.get(aid, ()))
             if r.tier:  # days without a tier (not enough data yet) are no baseline for a trend
                 mine[day] = r.score
                 trail[aid].append(r.score)
