@@ -33,6 +33,7 @@ from scoring.engine import (
     compute_numbers,
 )
 from scoring.models import AccountScore, ScoreChange
+from scoring.snapshot_pack import packable
 from scoring.writes import RecomputeResult, baseline_of, change_for, scores_write, snapshot_of
 
 DAY = dt.timedelta(days=1)
@@ -87,6 +88,8 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
     # Each account's last day in the range gets the full result (its explanation is the AccountScore's);
     # the days before only their numbers (what a snapshot and the change log keep).
     final = {aid: min(last_day, ended.get(aid, last_day)) for aid in ids}
+    # A model whose signal ids do not fit a packed snapshot keeps the full JSON on every day.
+    in_full = {vid for vid in set(versions.values()) if not packable(s.id for s in specs[vid].signals)}
     snapshots, changes = [], []
     for day, as_of in instants:
         for aid in ids:
@@ -97,7 +100,7 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
             peak = max(recent) if recent else None
             aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
-            if day == final[aid]:
+            if day == final[aid] or versions[aid] in in_full:
                 history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
                                   peak=peak)
                 r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=day,

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from accounts.models import Account
-from scoring import backfill
+from scoring import backfill, snapshot_pack
 from scoring.aggregation import Obs
 from scoring.engine import (
     History,
@@ -21,6 +21,7 @@ from scoring.engine import (
 )
 from scoring.history import history_rebuild
 from scoring.models import AccountScore, Override, ScoreChange, ScoreSnapshot
+from scoring.writes import SnapshotRow
 from tests.factories import AccountFactory, observe
 from tests.scoring.conftest import model, sig
 
@@ -169,3 +170,24 @@ def test_a_rebuild_writes_what_the_full_explanation_every_day_wrote(book, monkey
     assert {row[4] for row in snapshots} >= {"", "green", "yellow", "red"}
     assert any(row[8] for row in snapshots) and any(c[7] for c in changes)
     assert len(scores) == 5
+
+
+def test_a_model_whose_signal_ids_do_not_pack_keeps_full_json_every_day(book, monkeypatch):
+    monkeypatch.setattr(snapshot_pack, "MAX_ID", 0)  # as if every signal id were past 65,535
+    history_rebuild(first_day=(NOW - 5 * DAY).date(), last_day=(NOW - DAY).date(), now=NOW)
+    rows = list(ScoreSnapshot.objects.values_list("packed", "components"))
+    assert len(rows) == 4 * 5  # the churned account ended before the range
+    assert all(p is None and c["signals"][0]["label"] for p, c in rows)
+
+
+def test_a_snapshot_row_has_every_field_the_model_writes():
+    fields = [f.attname for f in ScoreSnapshot._meta.concrete_fields if not f.primary_key]
+    assert list(SnapshotRow._fields) == fields
+
+
+def test_packing_the_numbers_packs_the_same_bytes_as_the_components():
+    signals = [("a", 7, 12.5, 3.25), ("b", 300, None, 0.0), ("c", 65535, 0.0, 0.0)]
+    components = {"signals": [{"key": k, "sub_score": sub, "contribution": c} for k, _, sub, c in signals]}
+    want = snapshot_pack.pack(components, {k: pk for k, pk, *_ in signals})
+    assert snapshot_pack.pack_numbers([(pk, sub, c) for _, pk, sub, c in signals]) == want
+    assert snapshot_pack.pack_numbers([]) == b""
