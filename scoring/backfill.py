@@ -90,6 +90,9 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
     final = {aid: min(last_day, ended.get(aid, last_day)) for aid in ids}
     # A model whose signal ids do not fit a packed snapshot keeps the full JSON on every day.
     in_full = {vid for vid in set(versions.values()) if not packable(s.id for s in specs[vid].signals)}
+    # Each account's series, looked up once: (signal id, aggregator) for the signals of its model with data.
+    walks = {aid: [(s.id, series[(aid, s.id)]) for s in specs[versions[aid]].signals if (aid, s.id) in series]
+             for aid in ids}
     snapshots, changes = [], []
     for day, as_of in instants:
         for aid in ids:
@@ -99,7 +102,7 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             mine = past[aid]
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
             peak = max(recent) if recent else None
-            aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
+            aggregates = {sid: ser.at(as_of) for sid, ser in walks[aid]}
             if day == final[aid] or versions[aid] in in_full:
                 history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
                                   peak=peak)

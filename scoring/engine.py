@@ -120,6 +120,16 @@ class ModelSpec:
         total = sum(self.category_weights[c] for c in cat_sum)
         return {key: self.category_weights[cat] / total * w / cat_sum[cat] for key, (cat, w) in weights.items()}
 
+    @cached_property
+    def no_data_readings(self) -> tuple:
+        """Each signal's reading when it has no observation at all (the same at any "now")."""
+        return tuple(_reading(sig, SignalAggregate(), None) for sig in self.signals)
+
+    @cached_property
+    def shares_by_counted(self) -> dict[tuple[bool, ...], tuple[float, ...]]:
+        """The weight shares (``_shares``) by which signals have a sub-score, as they are met."""
+        return {}
+
 
 @dataclass(frozen=True)
 class OverrideSpec:
@@ -236,6 +246,8 @@ def _round_to_total(values: Sequence[float], total: float) -> list[float]:
     cents = [v * 100.0 for v in values]
     floors = [math.floor(c) for c in cents]
     missing = int(round(total * 100.0)) - sum(floors)
+    if not missing:
+        return [f / 100.0 for f in floors]
     order = sorted(range(len(cents)), key=lambda i: cents[i] - floors[i], reverse=missing > 0)
     for i in order[: abs(missing)]:
         floors[i] += 1 if missing > 0 else -1
@@ -271,40 +283,53 @@ Reading = tuple[SignalSpec, float | None, float | None, str, dt.datetime | None,
 def signal_readings(model: ModelSpec, aggregates: Mapping[int, SignalAggregate], now: dt.datetime) -> list[Reading]:
     """Each signal's value, sub-score and status at ``now``, in model order: the numbers under the
     explanation (``score_components`` and ``score_numbers`` both start here)."""
+    no_data = model.no_data_readings
     out = []
-    empty = SignalAggregate()
-    for sig in model.signals:
-        agg = aggregates.get(sig.id) or empty
-        value = signal_value(sig, agg) if agg.newest_at else None
-        if agg.newest_at is None:
-            status = "missing"
-        elif now - agg.newest_at >= sig.stale_after:
-            status = "stale"
-        elif value is None:
-            status = "stale" if now - agg.newest_at >= sig.window else "missing"
-        else:
-            status = "ok"
-        factor = 1.0
-        if status == "ok":
-            sub = normalise(value, sig.bad, sig.good)
-            if sig.missing_policy == "decay":
-                factor = silence_factor(sig, agg.newest_at, now)
-                sub *= factor
-        elif sig.missing_policy == "zero":
-            sub = 0.0
-        elif sig.missing_policy == "neutral":
-            sub = NEUTRAL
-        elif sig.missing_policy == "decay":
-            sub = 0.0 if agg.newest_at is not None else None  # quiet: the bad value; never reported: excluded
-            factor = 0.0
-        else:
-            sub = None
-        out.append((sig, value, sub, status, agg.newest_at, factor))
+    for i, sig in enumerate(model.signals):
+        agg = aggregates.get(sig.id)
+        out.append(no_data[i] if agg is None or agg.newest_at is None else _reading(sig, agg, now))
     return out
 
 
-def _shares(model: ModelSpec, readings: Sequence[Reading]) -> list[float]:
-    """Effective weight share of each reading: W_c/ΣW · w_m/Σw_c over categories and signals with data."""
+def _reading(sig: SignalSpec, agg: SignalAggregate, now: dt.datetime | None) -> Reading:
+    value = signal_value(sig, agg) if agg.newest_at else None
+    if agg.newest_at is None:
+        status = "missing"
+    elif now - agg.newest_at >= sig.stale_after:
+        status = "stale"
+    elif value is None:
+        status = "stale" if now - agg.newest_at >= sig.window else "missing"
+    else:
+        status = "ok"
+    factor = 1.0
+    if status == "ok":
+        sub = normalise(value, sig.bad, sig.good)
+        if sig.missing_policy == "decay":
+            factor = silence_factor(sig, agg.newest_at, now)
+            sub *= factor
+    elif sig.missing_policy == "zero":
+        sub = 0.0
+    elif sig.missing_policy == "neutral":
+        sub = NEUTRAL
+    elif sig.missing_policy == "decay":
+        sub = 0.0 if agg.newest_at is not None else None  # quiet: the bad value; never reported: excluded
+        factor = 0.0
+    else:
+        sub = None
+    return (sig, value, sub, status, agg.newest_at, factor)
+
+
+def _shares(model: ModelSpec, readings: Sequence[Reading]) -> tuple[float, ...]:
+    """Effective weight share of each reading: W_c/ΣW · w_m/Σw_c over categories and signals with data
+    (they depend only on which signals have a sub-score: computed once per model for each such set)."""
+    counted = tuple(r[2] is not None for r in readings)
+    shares = model.shares_by_counted.get(counted)
+    if shares is None:
+        shares = model.shares_by_counted[counted] = _shares_of(model, readings)
+    return shares
+
+
+def _shares_of(model: ModelSpec, readings: Sequence[Reading]) -> tuple[float, ...]:
     cat_sum: dict[str, float] = {}
     for sig, _, sub, *_ in readings:
         if sub is not None and sig.weight > 0 and model.category_weights.get(sig.category, 0) > 0:
@@ -316,7 +341,7 @@ def _shares(model: ModelSpec, readings: Sequence[Reading]) -> list[float]:
             shares.append(model.category_weights[sig.category] / total_w * sig.weight / cat_sum[sig.category])
         else:
             shares.append(0.0)
-    return shares
+    return tuple(shares)
 
 
 def _contributions(readings: Sequence[Reading], shares: Sequence[float]
