@@ -110,6 +110,10 @@ class ModelSpec:
         return {sig.key: sig.id for sig in self.signals}
 
     @cached_property
+    def signal_keys(self) -> tuple[str, ...]:
+        return tuple(sig.key for sig in self.signals)
+
+    @cached_property
     def data_weights(self) -> dict[str, float]:
         """Signal key → its share of the model's full weight (``data_share``), for weighted signals."""
         weights = {s.key: (s.category, s.weight) for s in self.signals
@@ -360,7 +364,8 @@ def _contributions(readings: Sequence[Reading], shares: Sequence[float]
 
 def _explanation_order(model: ModelSpec, lost: Mapping[int, float]) -> list[int]:
     """Signal indexes as the explanation lists them: most points lost first, then by key."""
-    return sorted(range(len(model.signals)), key=lambda i: (-lost.get(i, 0.0), model.signals[i].key))
+    keys = model.signal_keys
+    return sorted(range(len(keys)), key=lambda i: (-lost.get(i, 0.0), keys[i]))
 
 
 def _override_in_force(overrides: Iterable[OverrideSpec], raw: float, now: dt.datetime
