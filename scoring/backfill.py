@@ -4,6 +4,10 @@ A rebuild covers any date range (``first_day``..``last_day``): day D is scored a
 for today), hysteresis and the change log running forward from the state before the range. Each snapshot
 names the version that scored it. A churned account is scored up to its churn date only.
 
+Every day but each account's last is scored by its numbers alone (``engine.compute_numbers``: score,
+tiers, hysteresis, sub-scores and contributions, no explanation), which is all a compact snapshot and
+the change log read; the last day gets the full result, which becomes the account's AccountScore.
+
 Its ``changes`` are only those dated today, so the caller's triggers never act on the past; only the last
 N days (``--backfill-days``) record them in the outbox, a date range records nothing.
 
