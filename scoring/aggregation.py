@@ -122,7 +122,10 @@ class SeriesAggregator:
         self.obs = sorted((Obs(o.at, clamp_value(o.value)) for o in observations), key=lambda o: (o.at, o.value))
         self.t = [_epoch(o.at) for o in self.obs]
         self.ref = _epoch(ref)
-        k = signal.decay_rate
+        k = self.k = signal.decay_rate
+        # Per-signal constants of ``at`` (seconds), read once.
+        self.win = signal.window_days * DAY_SECONDS
+        self.horizon = signal.horizon_days * DAY_SECONDS
         self.p_av, self.p_a, self.p_v = [0.0], [0.0], [0.0]
         for t, o in zip(self.t, self.obs, strict=True):
             a = math.exp((t - self.ref) * k) if k else 1.0
@@ -131,22 +134,21 @@ class SeriesAggregator:
             self.p_v.append(self.p_v[-1] + o.value)
 
     def at(self, now: dt.datetime) -> SignalAggregate:
-        s = self.signal
         now_s = _epoch(now)
-        win = s.window_days * DAY_SECONDS
-        hi = bisect_right(self.t, now_s)
-        h_lo = bisect_right(self.t, now_s - s.horizon_days * DAY_SECONDS)
+        t, win = self.t, self.win
+        hi = bisect_right(t, now_s)
+        # Each bound is at most ``now``: searching below ``hi`` (and above ``h_lo``) finds the same index.
+        h_lo = bisect_right(t, now_s - self.horizon, 0, hi)
         if hi <= h_lo:  # nothing within the horizon: only when the data stopped, if loaded
             return SignalAggregate(newest_at=self.obs[hi - 1].at if hi else None)
-        w_lo = max(h_lo, bisect_right(self.t, now_s - win))
-        p_lo = max(h_lo, bisect_right(self.t, now_s - 2 * win))
-        k = s.decay_rate
+        w_lo = bisect_right(t, now_s - win, h_lo, hi)  # max(h_lo, …)
+        p_lo = bisect_right(t, now_s - 2 * win, h_lo, hi)
+        k = self.k
         scale = math.exp((self.ref - now_s) * k) if k else 1.0
         newest = self.obs[hi - 1]
+        p_av, p_a, p_v = self.p_av, self.p_a, self.p_v
         return SignalAggregate(
             newest_at=newest.at, latest=newest.value, n=hi - w_lo,
-            wsum=(self.p_av[hi] - self.p_av[w_lo]) * scale, wtot=(self.p_a[hi] - self.p_a[w_lo]) * scale,
-            vsum=self.p_v[hi] - self.p_v[w_lo], pn=w_lo - p_lo, psum=self.p_v[w_lo] - self.p_v[p_lo],
+            wsum=(p_av[hi] - p_av[w_lo]) * scale, wtot=(p_a[hi] - p_a[w_lo]) * scale,
+            vsum=p_v[hi] - p_v[w_lo], pn=w_lo - p_lo, psum=p_v[w_lo] - p_v[p_lo],
         )
-
-

@@ -4,6 +4,10 @@ A rebuild covers any date range (``first_day``..``last_day``): day D is scored a
 for today), hysteresis and the change log running forward from the state before the range. Each snapshot
 names the version that scored it. A churned account is scored up to its churn date only.
 
+Every day but each account's last is scored by its numbers alone (``engine.compute_numbers``: score,
+tiers, hysteresis, sub-scores and contributions, no explanation), which is all a compact snapshot and
+the change log read; the last day gets the full result, which becomes the account's AccountScore.
+
 Its ``changes`` are only those dated today, so the caller's triggers never act on the past; only the last
 N days (``--backfill-days``) record them in the outbox, a date range records nothing.
 
@@ -23,14 +27,17 @@ from accounts.models import Account
 from scoring import selectors
 from scoring.engine import (
     HISTORY_DAYS,
+    AccountNumbers,
     AccountResult,
     History,
     ModelSpec,
     PriorState,
     SeriesAggregator,
     compute_account,
+    compute_numbers,
 )
 from scoring.models import AccountScore, ScoreChange
+from scoring.snapshot_pack import packable
 from scoring.writes import RecomputeResult, baseline_of, change_for, scores_write, snapshot_of
 
 DAY = dt.timedelta(days=1)
@@ -80,8 +87,16 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
     baseline: dict[int, dict | None] = {}
     past: dict[int, dict[dt.date, float]] = {aid: {} for aid in ids}
     trail: dict[int, list[float]] = {aid: [] for aid in ids}
-    results: dict[int, AccountResult] = {}
+    results: dict[int, AccountResult | AccountNumbers] = {}
     last_at: dict[int, dt.datetime] = {}
+    # Each account's last day in the range gets the full result (its explanation is the AccountScore's);
+    # the days before only their numbers (what a snapshot and the change log keep).
+    final = {aid: min(last_day, ended.get(aid, last_day)) for aid in ids}
+    # A model whose signal ids do not fit a packed snapshot keeps the full JSON on every day.
+    in_full = {vid for vid in set(versions.values()) if not packable(s.id for s in specs[vid].signals)}
+    # Each account's series, looked up once: (signal id, aggregator) for the signals of its model with data.
+    walks = {aid: [(s.id, series[(aid, s.id)]) for s in specs[versions[aid]].signals if (aid, s.id) in series]
+             for aid in ids}
     snapshots, changes = [], []
     for day, as_of in instants:
         for aid in ids:
@@ -91,11 +106,16 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             mine = past[aid]
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
             peak = max(recent) if recent else None
-            history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
-                              peak=peak)
-            aggregates = {s.id: series[(aid, s.id)].at(as_of) for s in spec.signals if (aid, s.id) in series}
-            r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=day, prior=prior.get(aid),
-                                history=history, overrides=overrides.get(aid, ()))
+            aggregates = {sid: ser.at(as_of) for sid, ser in walks[aid]}
+            if day == final[aid] or versions[aid] in in_full:
+                history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
+                                  peak=peak)
+                r = compute_account(model=spec, aggregates=aggregates, now=as_of, today=day,
+                                    prior=prior.get(aid), history=history, overrides=overrides.get(aid, ()))
+            else:  # the trend (History.past) is the AccountScore's only
+                r = compute_numbers(model=spec, aggregates=aggregates, now=as_of, today=day,
+                                    prior=prior.get(aid), history=History(peak=peak),
+                                    overrides=overrides.get(aid, ()))
             if r.tier:  # days without a tier (not enough data yet) are no baseline for a trend
                 mine[day] = r.score
                 trail[aid].append(r.score)

@@ -80,6 +80,14 @@ class SignalSpec:
         windows = 2 if self.aggregation == "pct_change" else 1
         return max(windows * self.window_days, self.stale_after_days)
 
+    @cached_property
+    def stale_after(self) -> dt.timedelta:
+        return dt.timedelta(days=self.stale_after_days)
+
+    @cached_property
+    def window(self) -> dt.timedelta:
+        return dt.timedelta(days=self.window_days)
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -100,6 +108,31 @@ class ModelSpec:
     def signal_ids(self) -> dict[str, int]:
         """Signal key → id (how compact snapshots name the signals: scoring.snapshot_pack)."""
         return {sig.key: sig.id for sig in self.signals}
+
+    @cached_property
+    def signal_keys(self) -> tuple[str, ...]:
+        return tuple(sig.key for sig in self.signals)
+
+    @cached_property
+    def data_weights(self) -> dict[str, float]:
+        """Signal key → its share of the model's full weight (``data_share``), for weighted signals."""
+        weights = {s.key: (s.category, s.weight) for s in self.signals
+                   if s.weight > 0 and self.category_weights.get(s.category, 0) > 0}
+        cat_sum: dict[str, float] = {}
+        for cat, w in weights.values():
+            cat_sum[cat] = cat_sum.get(cat, 0.0) + w
+        total = sum(self.category_weights[c] for c in cat_sum)
+        return {key: self.category_weights[cat] / total * w / cat_sum[cat] for key, (cat, w) in weights.items()}
+
+    @cached_property
+    def no_data_readings(self) -> tuple:
+        """Each signal's reading when it has no observation at all (the same at any "now")."""
+        return tuple(_reading(sig, SignalAggregate(), None) for sig in self.signals)
+
+    @cached_property
+    def shares_by_counted(self) -> dict[tuple[bool, ...], tuple[float, ...]]:
+        """The weight shares (``_shares``) by which signals have a sub-score, as they are met."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -217,6 +250,8 @@ def _round_to_total(values: Sequence[float], total: float) -> list[float]:
     cents = [v * 100.0 for v in values]
     floors = [math.floor(c) for c in cents]
     missing = int(round(total * 100.0)) - sum(floors)
+    if not missing:
+        return [f / 100.0 for f in floors]
     order = sorted(range(len(cents)), key=lambda i: cents[i] - floors[i], reverse=missing > 0)
     for i in order[: abs(missing)]:
         floors[i] += 1 if missing > 0 else -1
@@ -245,55 +280,114 @@ def silence_factor(sig: SignalSpec, newest_at: dt.datetime, now: dt.datetime) ->
     return 0.5 ** (over / (sig.half_life_days or SILENCE_HALF_LIFE_DAYS))
 
 
-def _signal_rows(model: ModelSpec, aggregates: Mapping[int, SignalAggregate], now: dt.datetime) -> list[dict]:
-    rows = []
-    for sig in model.signals:
-        agg = aggregates.get(sig.id) or SignalAggregate()
-        value = signal_value(sig, agg) if agg.newest_at else None
-        if agg.newest_at is None:
-            status = "missing"
-        elif now - agg.newest_at >= dt.timedelta(days=sig.stale_after_days):
-            status = "stale"
-        elif value is None:
-            status = "stale" if now - agg.newest_at >= dt.timedelta(days=sig.window_days) else "missing"
-        else:
-            status = "ok"
-        factor = 1.0
-        if status == "ok":
-            sub = normalise(value, sig.bad, sig.good)
-            if sig.missing_policy == "decay":
-                factor = silence_factor(sig, agg.newest_at, now)
-                sub *= factor
-        elif sig.missing_policy == "zero":
-            sub = 0.0
-        elif sig.missing_policy == "neutral":
-            sub = NEUTRAL
-        elif sig.missing_policy == "decay":
-            sub = 0.0 if agg.newest_at is not None else None  # quiet: the bad value; never reported: excluded
-            factor = 0.0
-        else:
-            sub = None
-        rows.append({"spec": sig, "value": value, "sub": sub, "status": status, "newest_at": agg.newest_at,
-                     "factor": factor})
-    return rows
+# One signal's reading at "now": (spec, value, sub-score or None, status, newest_at, silence factor).
+Reading = tuple[SignalSpec, float | None, float | None, str, dt.datetime | None, float]
 
 
-def _shares(model: ModelSpec, rows: list[dict]) -> list[float]:
-    """Effective weight share of each row: W_c/ΣW · w_m/Σw_c over categories and signals with data."""
+def signal_readings(model: ModelSpec, aggregates: Mapping[int, SignalAggregate], now: dt.datetime) -> list[Reading]:
+    """Each signal's value, sub-score and status at ``now``, in model order: the numbers under the
+    explanation (``score_components`` and ``score_numbers`` both start here)."""
+    no_data = model.no_data_readings
+    out = []
+    for i, sig in enumerate(model.signals):
+        agg = aggregates.get(sig.id)
+        out.append(no_data[i] if agg is None or agg.newest_at is None else _reading(sig, agg, now))
+    return out
+
+
+def _reading(sig: SignalSpec, agg: SignalAggregate, now: dt.datetime | None) -> Reading:
+    value = signal_value(sig, agg) if agg.newest_at else None
+    if agg.newest_at is None:
+        status = "missing"
+    elif now - agg.newest_at >= sig.stale_after:
+        status = "stale"
+    elif value is None:
+        status = "stale" if now - agg.newest_at >= sig.window else "missing"
+    else:
+        status = "ok"
+    factor = 1.0
+    if status == "ok":
+        sub = normalise(value, sig.bad, sig.good)
+        if sig.missing_policy == "decay":
+            factor = silence_factor(sig, agg.newest_at, now)
+            sub *= factor
+    elif sig.missing_policy == "zero":
+        sub = 0.0
+    elif sig.missing_policy == "neutral":
+        sub = NEUTRAL
+    elif sig.missing_policy == "decay":
+        sub = 0.0 if agg.newest_at is not None else None  # quiet: the bad value; never reported: excluded
+        factor = 0.0
+    else:
+        sub = None
+    return (sig, value, sub, status, agg.newest_at, factor)
+
+
+def _shares(model: ModelSpec, readings: Sequence[Reading]) -> tuple[float, ...]:
+    """Effective weight share of each reading: W_c/ΣW · w_m/Σw_c over categories and signals with data
+    (they depend only on which signals have a sub-score: computed once per model for each such set)."""
+    counted = tuple(r[2] is not None for r in readings)
+    shares = model.shares_by_counted.get(counted)
+    if shares is None:
+        shares = model.shares_by_counted[counted] = _shares_of(model, readings)
+    return shares
+
+
+def _shares_of(model: ModelSpec, readings: Sequence[Reading]) -> tuple[float, ...]:
     cat_sum: dict[str, float] = {}
-    for r in rows:
-        sig = r["spec"]
-        if r["sub"] is not None and sig.weight > 0 and model.category_weights.get(sig.category, 0) > 0:
+    for sig, _, sub, *_ in readings:
+        if sub is not None and sig.weight > 0 and model.category_weights.get(sig.category, 0) > 0:
             cat_sum[sig.category] = cat_sum.get(sig.category, 0.0) + sig.weight
     total_w = sum(model.category_weights[c] for c in cat_sum)
     shares = []
-    for r in rows:
-        sig = r["spec"]
-        if sig.category in cat_sum and r["sub"] is not None and sig.weight > 0:
+    for sig, _, sub, *_ in readings:
+        if sig.category in cat_sum and sub is not None and sig.weight > 0:
             shares.append(model.category_weights[sig.category] / total_w * sig.weight / cat_sum[sig.category])
         else:
             shares.append(0.0)
-    return shares
+    return tuple(shares)
+
+
+def _contributions(readings: Sequence[Reading], shares: Sequence[float]
+                   ) -> tuple[float, list[int], dict[int, float], dict[int, float]]:
+    """(raw score, indexes counted, contribution and points lost by index): each rounded to cents so
+    that they add up exactly to the raw score and to 100 − raw."""
+    included = [i for i, s in enumerate(shares) if s > 0]
+    if not included:  # nothing to score on: neutral
+        return NEUTRAL, included, {}, {}
+    exact = [shares[i] * readings[i][2] for i in included]
+    raw = round(sum(exact), 2)
+    contrib = dict(zip(included, _round_to_total(exact, raw), strict=True))
+    lost = dict(zip(included, _round_to_total([shares[i] * 100 - e for i, e in zip(included, exact, strict=True)], 100 - raw), strict=True))
+    return raw, included, contrib, lost
+
+
+def _explanation_order(model: ModelSpec, lost: Mapping[int, float]) -> list[int]:
+    """Signal indexes as the explanation lists them: most points lost first, then by key."""
+    keys = model.signal_keys
+    return sorted(range(len(keys)), key=lambda i: (-lost.get(i, 0.0), keys[i]))
+
+
+def _override_in_force(overrides: Iterable[OverrideSpec], raw: float, now: dt.datetime
+                       ) -> tuple[OverrideSpec | None, float]:
+    """The strongest override active at ``now`` (None) and the score after it."""
+    active = [o for o in overrides if o.active(now)]
+    override = min(active, key=lambda o: (o.apply(raw), o.id)) if active else None
+    if override is None:
+        return None, raw
+    return override, round(min(100.0, max(0.0, override.apply(raw))), 2)
+
+
+def _override_json(override: OverrideSpec, raw: float, score: float) -> dict:
+    return {
+        "id": override.id, "reason": override.reason, "reason_label": _override_label(override), "note": override.note,
+        "effect": override.effect, "value": override.value, "points": round(score - raw, 2),
+        "expires_at": override.expires_at.isoformat(),
+    }
+
+
+def _override_label(override: OverrideSpec) -> str:
+    return override.reason_label or override.reason.replace("_", " ").capitalize()
 
 
 def _counted_as(sig: SignalSpec, row: dict) -> str:
@@ -325,73 +419,55 @@ def score_components(
     overrides: Iterable[OverrideSpec] = (),
 ) -> dict:
     """Score + explanation (the shared components JSON) for one account."""
-    rows = _signal_rows(model, aggregates, now)
-    shares = _shares(model, rows)
-    included = [i for i, s in enumerate(shares) if s > 0]
-    if included:
-        exact = [shares[i] * rows[i]["sub"] for i in included]
-        raw = round(sum(exact), 2)
-        contrib = dict(zip(included, _round_to_total(exact, raw), strict=True))
-        lost = dict(zip(included, _round_to_total([shares[i] * 100 - e for i, e in zip(included, exact, strict=True)], 100 - raw), strict=True))
-    else:  # nothing to score on: neutral, and the explanation says why
-        raw, contrib, lost = NEUTRAL, {}, {}
-    signals = []
-    for i, r in enumerate(rows):
-        sig: SignalSpec = r["spec"]
-        r["points_lost"] = lost.get(i, 0.0)
+    readings = signal_readings(model, aggregates, now)
+    shares = _shares(model, readings)
+    raw, included, contrib, lost = _contributions(readings, shares)
+    rows, signals = [], []
+    for i, (sig, value, sub, status, newest_at, factor) in enumerate(readings):
+        rows.append({"spec": sig, "value": value, "sub": sub, "status": status, "newest_at": newest_at,
+                     "factor": factor, "points_lost": lost.get(i, 0.0)})
         signals.append({
             "key": sig.key, "label": sig.label, "category": sig.category, "unit": sig.unit,
-            "value": None if r["value"] is None else round(r["value"], 2),
-            "sub_score": None if r["sub"] is None else round(r["sub"], 2),
+            "value": None if value is None else round(value, 2),
+            "sub_score": None if sub is None else round(sub, 2),
             "weight_share": round(shares[i], 4),
             "contribution": contrib.get(i, 0.0),
-            "points_lost": r["points_lost"],
-            "newest_at": r["newest_at"].isoformat() if r["newest_at"] else None,
-            "status": r["status"],
+            "points_lost": lost.get(i, 0.0),
+            "newest_at": newest_at.isoformat() if newest_at else None,
+            "status": status,
             "policy": sig.missing_policy,
-            **({"silence_factor": round(r["factor"], 4)} if sig.missing_policy == "decay" else {}),
+            **({"silence_factor": round(factor, 4)} if sig.missing_policy == "decay" else {}),
         })
-    order = sorted(range(len(rows)), key=lambda i: (-signals[i]["points_lost"], signals[i]["key"]))
+    order = _explanation_order(model, lost)
     signals = [signals[i] for i in order]
     reasons = [_reason(rows[i]) for i in [i for i in order if rows[i]["points_lost"] >= 1][:3]]
     if not included:
         reasons = ["No data for any signal: score is neutral (50)"]
 
-    active = [o for o in overrides if o.active(now)]
-    override = min(active, key=lambda o: (o.apply(raw), o.id)) if active else None
-    score = raw
+    override, score = _override_in_force(overrides, raw, now)
     override_json = None
     if override is not None:
-        score = round(min(100.0, max(0.0, override.apply(raw))), 2)
-        points = round(score - raw, 2)
-        label = override.reason_label or override.reason.replace("_", " ").capitalize()
-        override_json = {
-            "id": override.id, "reason": override.reason, "reason_label": label, "note": override.note,
-            "effect": override.effect, "value": override.value, "points": points,
-            "expires_at": override.expires_at.isoformat(),
-        }
+        override_json = _override_json(override, raw, score)
+        points = override_json["points"]
         how = f"capped at {_fmt(override.value)}" if override.effect == "cap" else f"penalty {_fmt(override.value)}"
         if points < 0:
-            reasons.insert(0, f"{label}: {how}: {MINUS}{_fmt(-points)}")
+            reasons.insert(0, f"{_override_label(override)}: {how}: {MINUS}{_fmt(-points)}")
     return {"raw_score": raw, "score": score, "signals": signals, "override": override_json, "top_reasons": reasons}
 
 
 def data_share(model: ModelSpec, components: dict) -> float:
     """Share of the model's full weight (every weighted signal, whether it has data or not) held by signals
     with current data ("ok"): W_c/ΣW · w_m/Σw_c summed over those signals."""
-    weights = {s.key: (s.category, s.weight) for s in model.signals
-               if s.weight > 0 and model.category_weights.get(s.category, 0) > 0}
-    cat_sum: dict[str, float] = {}
-    for cat, w in weights.values():
-        cat_sum[cat] = cat_sum.get(cat, 0.0) + w
-    total = sum(model.category_weights[c] for c in cat_sum)
-    if not total:
-        return 0.0
+    return _data_share(model, ((row["key"], row["status"]) for row in components["signals"]))
+
+
+def _data_share(model: ModelSpec, statuses: Iterable[tuple[str, str]]) -> float:
+    """``data_share`` over (key, status) pairs, added up in the order given (the explanation's)."""
+    weights = model.data_weights
     share = 0.0
-    for row in components["signals"]:
-        if row["status"] == "ok" and row["key"] in weights:
-            cat, w = weights[row["key"]]
-            share += model.category_weights[cat] / total * w / cat_sum[cat]
+    for key, status in statuses:
+        if status == "ok" and key in weights:
+            share += weights[key]
     return round(share, 4)
 
 
@@ -442,6 +518,31 @@ def trend(score: float, history: History | None, model: ModelSpec) -> tuple[str,
     return "stable", deltas
 
 
+@dataclass
+class TierState:
+    raw_tier: str
+    tier: str
+    tier_since: dt.date
+    pending_tier: str
+    pending_since: dt.date | None
+    decline: float | None
+
+
+def _tier_state(*, model: ModelSpec, score: float, share: float, today: dt.date, prior: PriorState | None,
+                history: History | None) -> TierState | None:
+    """Raw and effective tier (hysteresis) and the rapid-decline fall; None: not enough data for a tier."""
+    if share < model.min_data_share:
+        return None
+    if prior is not None and not prior.tier:
+        prior = None  # the first score with enough data enters its tier, as a first score does
+    raw_tier = tier_for(score, model)
+    tier, tier_since, pending, pending_since = effective_tier(
+        raw_tier=raw_tier, score=score, today=today, prior=prior, history=history, model=model
+    )
+    decline = round(score - history.peak, 2) if is_rapid_decline(score, history, model) else None
+    return TierState(raw_tier, tier, tier_since, pending, pending_since, decline)
+
+
 def compute_account(
     *,
     model: ModelSpec,
@@ -457,23 +558,17 @@ def compute_account(
     components = score_components(model, aggregates, now, overrides)
     score = components["score"]
     share = data_share(model, components)
-    if share < model.min_data_share:
+    state = _tier_state(model=model, score=score, share=share, today=today, prior=prior, history=history)
+    if state is None:
         return _not_enough_data(model, components, share, today)
-    if prior is not None and not prior.tier:
-        prior = None  # the first score with enough data enters its tier, as a first score does
-    raw_tier = tier_for(score, model)
-    tier, tier_since, pending, pending_since = effective_tier(
-        raw_tier=raw_tier, score=score, today=today, prior=prior, history=history, model=model
-    )
     label, deltas = trend(score, history, model)
     return AccountResult(
-        score=score, raw_score=components["raw_score"], raw_tier=raw_tier, tier=tier, tier_since=tier_since,
-        pending_tier=pending, pending_since=pending_since, trend=label,
+        score=score, raw_score=components["raw_score"], raw_tier=state.raw_tier, tier=state.tier,
+        tier_since=state.tier_since, pending_tier=state.pending_tier, pending_since=state.pending_since, trend=label,
         delta_7=deltas[7], delta_30=deltas[30], delta_90=deltas[90], components=components,
         model_version_id=model.version_id,
         override_id=components["override"]["id"] if components["override"] else None,
-        hold_days=model.hold_days, decline_days=model.rapid_decline_days,
-        decline=round(score - history.peak, 2) if is_rapid_decline(score, history, model) else None,
+        hold_days=model.hold_days, decline_days=model.rapid_decline_days, decline=state.decline,
         signal_ids=model.signal_ids,
     )
 
@@ -490,4 +585,74 @@ def _not_enough_data(model: ModelSpec, components: dict, share: float, today: dt
         components=components, model_version_id=model.version_id,
         override_id=components["override"]["id"] if components["override"] else None,
         hold_days=model.hold_days, decline_days=model.rapid_decline_days, signal_ids=model.signal_ids,
+    )
+
+
+# --- the numbers alone (history days) --------------------------------------------
+
+
+@dataclass
+class AccountNumbers:
+    """``compute_account``'s numbers without the explanation: score, tiers, hysteresis state, and per signal
+    its sub-score and contribution. What a history day keeps (``scoring.backfill``: every day but the last
+    of the range, whose full result becomes the AccountScore)."""
+
+    score: float
+    raw_score: float
+    raw_tier: str
+    tier: str
+    tier_since: dt.date
+    pending_tier: str
+    pending_since: dt.date | None
+    model_version_id: int
+    # In the explanation's order: (signal, sub-score to the cent or None, contribution).
+    signals: list[tuple[SignalSpec, float | None, float]]
+    override: dict | None = None  # the components JSON's override (only when one is in force)
+    hold_days: int = 7
+    decline: float | None = None
+    decline_days: int = 30
+    signal_ids: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def override_id(self) -> int | None:
+        return self.override["id"] if self.override else None
+
+    @property
+    def components(self) -> dict:
+        """The part of the components JSON that history and the change log read (key, label, sub-score
+        and contribution per signal, and the override), equal to the full JSON's."""
+        return {"signals": [{"key": sig.key, "label": sig.label, "sub_score": sub, "contribution": contribution}
+                            for sig, sub, contribution in self.signals], "override": self.override}
+
+
+def compute_numbers(
+    *,
+    model: ModelSpec,
+    aggregates: Mapping[int, SignalAggregate],
+    now: dt.datetime,
+    today: dt.date | None = None,
+    prior: PriorState | None = None,
+    history: History | None = None,
+    overrides: Iterable[OverrideSpec] = (),
+) -> AccountNumbers:
+    """``compute_account`` without the explanation (no labels, values, reasons, trend): the same numbers.
+
+    ``history`` needs only its ``peak`` (the trend, which reads ``past``, is not computed)."""
+    today = today or now.date()
+    readings = signal_readings(model, aggregates, now)
+    raw, _, contrib, lost = _contributions(readings, _shares(model, readings))
+    order = _explanation_order(model, lost)
+    override, score = _override_in_force(overrides, raw, now)
+    share = _data_share(model, ((readings[i][0].key, readings[i][3]) for i in order))
+    state = _tier_state(model=model, score=score, share=share, today=today, prior=prior, history=history)
+    signals = [(readings[i][0], None if readings[i][2] is None else round(readings[i][2], 2), contrib.get(i, 0.0))
+               for i in order]
+    if state is None:
+        state = TierState("", "", today, "", None, None)
+    return AccountNumbers(
+        score=score, raw_score=raw, raw_tier=state.raw_tier, tier=state.tier, tier_since=state.tier_since,
+        pending_tier=state.pending_tier, pending_since=state.pending_since, model_version_id=model.version_id,
+        signals=signals, override=None if override is None else _override_json(override, raw, score),
+        hold_days=model.hold_days, decline=state.decline, decline_days=model.rapid_decline_days,
+        signal_ids=model.signal_ids,
     )

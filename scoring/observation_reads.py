@@ -213,14 +213,14 @@ def raw_observations(
 ) -> dict[tuple[int, int], list[Obs]]:
     """(account id, signal id) → observations in (since, until], sorted by (time, value). One query.
 
-    Raw SQL: on SQLite the timestamps come back as text (``|| ''`` skips the slow
-    declared-type converter) and are parsed by ``datetime.fromisoformat``.
+    Raw SQL: the timestamps come back as integer microseconds on PostgreSQL (``_micros``), as text on
+    SQLite (``|| ''`` skips the slow declared-type converter), each distinct one converted once.
     """
     out: dict[tuple[int, int], list[Obs]] = defaultdict(list)
     if not account_ids or not signal_ids:
         return out
     adapt = connection.ops.adapt_datetimefield_value
-    at = "observed_at" if _pg() else "observed_at || ''"
+    at = _micros("observed_at") if _pg() else "observed_at || ''"
     sql = (
         f"SELECT account_id, signal_id, {at}, value FROM scoring_observation "
         f"WHERE account_id IN ({', '.join(['%s'] * len(account_ids))}) "

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 ENTRY = struct.Struct("<Hff")
+MAX_ID = 0xFFFF  # ids are packed as uint16
 
 
 def pack(components: Mapping, ids: Mapping[str, int]) -> bytes | None:
@@ -23,11 +25,30 @@ def pack(components: Mapping, ids: Mapping[str, int]) -> bytes | None:
     keeps full JSON)."""
     out = bytearray()
     for s in components.get("signals") or ():
-        if s.get("key") not in ids or ids[s["key"]] > 0xFFFF:  # ids are packed as uint16
+        if s.get("key") not in ids or ids[s["key"]] > MAX_ID:
             return None
         sub = s.get("sub_score")
         out += ENTRY.pack(ids[s["key"]], math.nan if sub is None else sub, s.get("contribution") or 0.0)
     return bytes(out)
+
+
+def packable(ids: Iterable[int]) -> bool:
+    """Every id fits the packed format."""
+    return all(0 <= i <= MAX_ID for i in ids)
+
+
+@lru_cache(maxsize=64)
+def _entries(n: int) -> struct.Struct:
+    return struct.Struct("<" + "Hff" * n)  # "<": no padding, so n entries back to back
+
+
+def pack_numbers(signals: Sequence[tuple[int, float | None, float]]) -> bytes:
+    """``pack`` of (signal id, sub-score or None, contribution) in the explanation's order, straight from
+    the numbers (``scoring.engine.AccountNumbers``); the ids must be ``packable``."""
+    flat = []
+    for pk, sub, contribution in signals:
+        flat += (pk, math.nan if sub is None else sub, contribution or 0.0)
+    return _entries(len(signals)).pack(*flat)
 
 
 def slim(components: Mapping) -> dict:

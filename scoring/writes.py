@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -16,10 +18,14 @@ from django.db.models import JSONField
 from django.utils import timezone
 
 from scoring.changelog import deltas_merge, describe_change, summary_of
-from scoring.engine import AccountResult
+from scoring.engine import AccountNumbers, AccountResult
 from scoring.models import AccountScore, ScoreChange, ScoreOutbox, ScoreSnapshot
 from scoring.rollups import book_tiers_forget
-from scoring.snapshot_pack import pack, slim
+from scoring.snapshot_pack import pack, pack_numbers, slim
+
+# A day's result: in full, or its numbers alone (history days: scoring.backfill). The change log reads
+# only what both have (score, tiers, version, override, per-signal contributions and labels).
+Scored = AccountResult | AccountNumbers
 
 
 @dataclass
@@ -31,7 +37,7 @@ class RecomputeResult:
     outbox_ids: list[int] = field(default_factory=list)
 
 
-def change_cause(baseline: dict, result: AccountResult) -> str:
+def change_cause(baseline: dict, result: Scored) -> str:
     if baseline["model_version_id"] != result.model_version_id:
         return ScoreChange.Cause.MODEL_VERSION
     before = (baseline.get("components") or {}).get("override") or {}
@@ -40,12 +46,12 @@ def change_cause(baseline: dict, result: AccountResult) -> str:
     return ScoreChange.Cause.DATA
 
 
-def _cause(baseline: dict, result: AccountResult, given: str | None) -> str:
+def _cause(baseline: dict, result: Scored, given: str | None) -> str:
     found = change_cause(baseline, result)
     return given if given and found == ScoreChange.Cause.DATA else found
 
 
-def qualifies(baseline: dict | None, result: AccountResult) -> bool:
+def qualifies(baseline: dict | None, result: Scored) -> bool:
     """A change-log entry: the account's first score (no baseline), a change of the effective tier,
     or a move of at least SCORE_CHANGE_MIN_POINTS."""
     if baseline is None:
@@ -54,7 +60,7 @@ def qualifies(baseline: dict | None, result: AccountResult) -> bool:
     return moved or baseline["tier"] != result.tier
 
 
-def change_for(aid: int, date: dt.date, baseline: dict | None, result: AccountResult,
+def change_for(aid: int, date: dt.date, baseline: dict | None, result: Scored,
                cause: str | None = None) -> ScoreChange | None:
     """The change-log row for this result, or None when nothing moved enough.
 
@@ -105,7 +111,7 @@ def change_extend(aid: int, entry: dict, stored: dict, result: AccountResult) ->
     )
 
 
-def baseline_of(result: AccountResult) -> dict:
+def baseline_of(result: Scored) -> dict:
     return {"score": result.score, "tier": result.tier, "model_version_id": result.model_version_id,
             "components": result.components}
 
@@ -182,7 +188,7 @@ def _sqlite_upsert(model, fields, objs: list, unique: list[str], update: list[st
 
 def scores_write(
     *, results: dict[int, AccountResult], changes: list[ScoreChange], now: dt.datetime,
-    snapshots: list[ScoreSnapshot] | None = None, snapshot_date: dt.date | None = None,
+    snapshots: Sequence[ScoreSnapshot | SnapshotRow] | None = None, snapshot_date: dt.date | None = None,
     computed_at: dict[int, dt.datetime] | None = None,
     effects: bool = True, effect_date: dt.date | None = None, outbox: list[int] | None = None,
 ) -> list[AccountScore]:
@@ -231,13 +237,32 @@ def scores_write(
 SNAPSHOT_FIELDS = ["score", "raw_tier", "tier", "model_version", "components", "packed", "override_active"]
 
 
-def snapshot_of(aid: int, date: dt.date, r: AccountResult) -> ScoreSnapshot:
-    packed = pack(r.components, r.signal_ids)  # compact: scoring.snapshot_pack
-    return ScoreSnapshot(
-        account_id=aid, date=date, score=r.score, raw_tier=r.raw_tier, tier=r.tier,
-        model_version_id=r.model_version_id, components=r.components if packed is None else slim(r.components),
-        packed=packed, override_active=r.override_id is not None,
-    )
+class SnapshotRow(NamedTuple):
+    """A ScoreSnapshot row as ``upsert`` writes it (its fields' attnames), without a model instance: a
+    rebuild writes one per account and day."""
+
+    account_id: int
+    date: dt.date
+    score: float
+    raw_tier: str
+    tier: str
+    model_version_id: int
+    components: dict
+    packed: bytes | None
+    override_active: bool
+
+
+def snapshot_of(aid: int, date: dt.date, r: Scored) -> SnapshotRow:
+    """The compact snapshot of a result (scoring.snapshot_pack); from the numbers alone, packed directly
+    (their signal ids must be packable: scoring.backfill scores the days of other models in full)."""
+    if isinstance(r, AccountNumbers):
+        packed = pack_numbers([(sig.id, sub, contribution) for sig, sub, contribution in r.signals])
+        components = {"override": r.override} if r.override else {}
+    else:
+        packed = pack(r.components, r.signal_ids)
+        components = r.components if packed is None else slim(r.components)
+    return SnapshotRow(aid, date, r.score, r.raw_tier, r.tier, r.model_version_id, components, packed,
+                       r.override_id is not None)
 
 
 @dataclass
