@@ -90,7 +90,7 @@ def test_it_reports_missing_columns_on_line_one(tmp_path, acme):
     # One pipeline (support/imports): the header's problem is one error on line 1, naming every missing field.
     assert err.splitlines() == [
         "line 1, column header: no column for required field(s) signal, observed_at; header: account, value "
-        "(name them with --map COLUMN=FIELD)",
+        "(name them with manage.py import_csv observations --map COLUMN=FIELD)",
     ]
     assert Observation.objects.count() == 0
 

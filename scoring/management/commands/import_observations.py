@@ -49,7 +49,9 @@ class Command(BaseCommand):
                 binary.close()
         if report.errors:
             for error in sorted(report.errors, key=lambda e: (e.line, e.field)):
-                self.stderr.write(f"line {error.line}, column {error.field}: {error.message}")
+                # This command has no --map: the header's hint names the one that has.
+                message = error.message.replace("with --map", "with manage.py import_csv observations --map")
+                self.stderr.write(f"line {error.line}, column {error.field}: {message}")
             count = len(report.errors) + report.more_errors
             raise CommandError(f"{count} error(s) in {file}; nothing was imported.")
         verb = "Would import" if dry_run else "Imported"
