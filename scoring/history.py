@@ -25,7 +25,8 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from scoring.audit import audit_record
@@ -98,11 +99,12 @@ def history_rebuild(
         raise HistoryExists(counts, first_day, last_day)
     before: dict[int, tuple[float, str, int]] = {}
     if by_version:
-        # The replaced series, per account: its first stored day's score, tier and version, for the marker.
-        for aid, date, score, tier, version in (stored.order_by("account_id", "date")
-                                                 .values_list("account_id", "date", "score", "tier",
-                                                              "model_version")):
-            before.setdefault(aid, (score, tier, version, date))
+        # The replaced series, per account: its first stored day's score, tier and version, for the marker —
+        # one row per account from the database (a year of 100,000 accounts is 36M rows; only 100,000 are read).
+        first = stored.annotate(n=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("date").asc()))
+        for aid, date, score, tier, version in first.filter(n=1).values_list("account_id", "date", "score", "tier",
+                                                                              "model_version"):
+            before[aid] = (score, tier, version, date)
     result = _history_recompute(account_ids=None if account_ids is None else list(account_ids), now=now,
                                 first_day=first_day, last_day=last_day, days=days, progress=progress,
                                 effects=effects)
