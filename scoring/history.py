@@ -73,10 +73,11 @@ def _version_labels(ids) -> dict[int, str]:
 def history_rebuild(
     *, first_day: dt.date | None = None, last_day: dt.date | None = None, days: int = 0,
     now: dt.datetime | None = None, account_ids: Sequence[int] | None = None, replace: bool = False, actor=None,
-    progress: Progress | None = None, effects: bool = True,
+    progress: Progress | None = None, effects: bool = True, jobs: int = 1,
 ) -> RebuildResult:
     """Rebuild the daily history of ``first_day``..``last_day``, or of the last ``days`` days ending today
-    (``effects``: record today's changes for the triggers; ``False`` for a seed); see the module docstring."""
+    (``effects``: record today's changes for the triggers; ``False`` for a seed; ``jobs``: processes computing
+    the chunks, on PostgreSQL); see the module docstring."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     if days:
@@ -107,7 +108,7 @@ def history_rebuild(
             before[aid] = (score, tier, version, date)
     result = _history_recompute(account_ids=None if account_ids is None else list(account_ids), now=now,
                                 first_day=first_day, last_day=last_day, days=days, progress=progress,
-                                effects=effects)
+                                effects=effects, jobs=jobs)
     if by_version:
         _mark_replaced(before, first_day, last_day, labels, now)
         published = ScoreModelVersion.objects.filter(status=ScoreModelVersion.Status.PUBLISHED).order_by("pk").first()

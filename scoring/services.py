@@ -411,12 +411,14 @@ def history_accounts(first_day: dt.date):
 
 def _history_recompute(
     *, account_ids: list[int] | None, now: dt.datetime, first_day: dt.date, last_day: dt.date, days: int = 0,
-    progress: Progress | None = None, effects: bool = True,
+    progress: Progress | None = None, effects: bool = True, jobs: int = 1,
 ) -> RecomputeResult:
     """Rebuild ``first_day``..``last_day`` (``days``: the last N days, scored the legacy way), unguarded:
     only ``scoring.history.history_rebuild`` calls this, after its check for stored history.
 
-    None: every account of ``history_accounts``; a list: those accounts."""
+    None: every account of ``history_accounts``; a list: those accounts. ``jobs`` > 1 (PostgreSQL, outside a
+    transaction): the chunks are computed by that many forked processes, each on its own connection — each
+    account's days run forward in one chunk, so chunks are independent."""
     if account_ids is None:
         ids = list(history_accounts(first_day).order_by("pk").values_list("pk", flat=True))
     else:
@@ -426,14 +428,44 @@ def _history_recompute(
     if not ids or not specs:
         return result
     size = min(settings.RECOMPUTE_CHUNK_SIZE, BACKFILL_CHUNK_SIZE)
+    chunks = list(_chunks(ids, size))
+    _HISTORY_JOB.update(specs=specs, routing=routing, now=now, days=days, first_day=first_day, last_day=last_day,
+                        effects=effects)
     done = 0
-    for chunk in _chunks(ids, size):
-        if days:
-            part = backfill_chunk(chunk, specs, routing, now, days, effects=effects)
-        else:
-            part = backfill_chunk(chunk, specs, routing, now, first_day=first_day, last_day=last_day, effects=effects)
+    if jobs > 1 and len(chunks) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        parts = _history_chunks_forked(chunks, jobs)
+    else:
+        parts = map(_history_chunk, chunks)
+    for chunk_size, part in parts:
         _collect(result, part)
-        done += len(chunk)
+        done += chunk_size
         if progress:
             progress(done, len(ids))
     return result
+
+
+_HISTORY_JOB: dict = {}  # what every chunk of the rebuild shares (forked processes inherit it)
+
+
+def _history_chunk(chunk: list[int]) -> tuple[int, RecomputeResult]:
+    job = _HISTORY_JOB
+    if job["days"]:
+        part = backfill_chunk(chunk, job["specs"], job["routing"], job["now"], job["days"], effects=job["effects"])
+    else:
+        part = backfill_chunk(chunk, job["specs"], job["routing"], job["now"], first_day=job["first_day"],
+                              last_day=job["last_day"], effects=job["effects"])
+    return len(chunk), part
+
+
+def _history_chunks_forked(chunks: list[list[int]], jobs: int):
+    """(chunk size, result) of each chunk, computed by ``jobs`` forked processes, as they finish."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from django.db import connections
+
+    connections.close_all()  # a forked child must open its own connection, never share this one's socket
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_history_chunk, chunk) for chunk in chunks]  # all workers start before any read here
+        for future in as_completed(futures):
+            yield future.result()
