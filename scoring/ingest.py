@@ -483,9 +483,6 @@ class ObservationStage:
             self._chunks.append(self._open)
             self._open = (last, 0)
 
-    def add(self, lines: Sequence[int], rows: Sequence[_Row]) -> None:
-        self.write(self.encode(lines, rows))
-
     def would_store(self) -> int:
         """A dry run's count: the staged rows a move would store now (new keys, each once)."""
         table = Observation._meta.db_table

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import BinaryField
+from django.db.models.functions import Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,6 +40,7 @@ from support.imports.files import content_lines, header_and_sample
 from support.models import ImportJob
 
 IGNORE = "-"
+HEAD_BYTES = 1 << 20  # what the mapping page reads of a stored upload
 CHANGELISTS = {"accounts": "admin:accounts_account_changelist", "contacts": "admin:accounts_contact_changelist",
                "outcomes": "admin:accounts_outcome_changelist", "observations": "admin:scoring_observation_changelist"}
 PRESET_LABELS = {"hubspot": "HubSpot export", "salesforce": "Salesforce export"}
@@ -154,12 +157,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 2: each column of the file → a field (prefilled from the names and the preset); then a dry run."""
     _check(request)
-    job = get_object_or_404(ImportJob, pk=pk)
+    # Only the file's head: its header and first row (an upload is up to CSV_UPLOAD_MAX_BYTES).
+    head = Substr("content", 1, HEAD_BYTES, output_field=BinaryField())
+    job = get_object_or_404(ImportJob.objects.defer("content").annotate(head=head), pk=pk)
     if not (job.status == ImportJob.Status.MAPPING or (job.status == ImportJob.Status.DONE and job.dry_run)):
         return redirect("support:import_job", pk=job.pk)  # running, or imported: nothing to map any more
     title = f"Map the columns of {job.filename}"
     try:
-        header, sample = header_and_sample(content_lines(bytes(job.content)))
+        header, sample = header_and_sample(content_lines(bytes(job.head)))
     except ValueError as exc:
         context = _context(request, title=title, job=job, unreadable=str(exc))
         return render(request, "support/import_mapping.html", context, status=400)
