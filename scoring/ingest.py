@@ -171,8 +171,8 @@ class ItemChecker:
     """The rules of one observation item, shared by every entry point (the API's batches, the CSV import's
     stream): ``check`` returns the row to store or the item's errors, by field.
 
-    ``accounts`` (external id → pk) must hold the item's account when it exists (callers look accounts up
-    in batches: ``accounts_lookup``); the active signals are read once. Timestamps repeat across a file
+    ``accounts`` (external id → pk) must hold the item's account when it exists (the API looks up its batch's
+    accounts, the CSV import reads them all once); the active signals are read once. Timestamps repeat across a file
     (every account's row of one day), so their parse is kept per text."""
 
     _TIMES_KEPT = 100_000
@@ -185,12 +185,6 @@ class ItemChecker:
         self.accounts: dict[str, int] = accounts if accounts is not None else {}
         self.signals = _signals(signal_keys) if signal_keys is not None else _active_signals()
         self._times: dict[str, tuple[dt.datetime, str]] = {}
-
-    def accounts_lookup(self, refs: Iterable[str]) -> None:
-        """Read the accounts of ``refs`` not looked up yet (one query per 1,000)."""
-        missing = {r for r in refs if r and r not in self.accounts}
-        if missing:
-            self.accounts.update(_lookup(Account, "external_id", missing))
 
     def _time(self, raw: Any) -> tuple[dt.datetime, str]:
         """(aware datetime, its UTC ISO text for the default key); ValueError with a reason."""

@@ -54,23 +54,19 @@ class ImportReport:
         return not self.errors
 
 
-def _batches(lines: Iterable[str], mapping_of: Callable[[list[str]], Mapping], size: int
-             ) -> Iterator[tuple[list[int], list[dict[str, str]]] | Mapping | RowError]:
-    """Yield the mapping, then (line numbers, raw field dicts) per batch; a RowError for an unreadable file."""
-    reader = csv.reader(lines)
+def _header(reader) -> list[str] | RowError:
+    """The file's header (stripped), or why it cannot be read."""
     try:
-        header = next(reader)
+        return [h.strip() for h in next(reader)]
     except StopIteration:
-        yield RowError(1, "-", "the file is empty")
-        return
+        return RowError(1, "-", "the file is empty")
     except (csv.Error, UnicodeDecodeError) as exc:
-        yield RowError(1, "-", f"unreadable CSV: {exc}")
-        return
-    mapping = mapping_of([h.strip() for h in header])
-    yield mapping
-    columns = sorted(mapping.by_index.items())
-    width = len(header)
-    lines_, raws = [], []
+        return RowError(1, "-", f"unreadable CSV: {exc}")
+
+
+def _data_rows(reader, width: int) -> Iterator[tuple[int, list[str]] | RowError]:
+    """(line, cells) of each non-blank row; a RowError for a row wider than the header, or where the rest of
+    the file cannot be read."""
     try:
         for row in reader:
             if not any(cell.strip() for cell in row):
@@ -78,18 +74,37 @@ def _batches(lines: Iterable[str], mapping_of: Callable[[list[str]], Mapping], s
             if len(row) > width:
                 yield RowError(reader.line_num, "-", "more fields than columns in the header")
                 continue
-            raw: dict[str, str] = {}
-            for i, name in columns:
-                value = row[i].strip() if i < len(row) else ""
-                raw[name] = f"{raw[name]};{value}" if name in raw and value else raw.get(name) or value
-            raws.append(raw)
-            lines_.append(reader.line_num)
-            if len(raws) >= size:
-                yield lines_, raws
-                lines_, raws = [], []
+            yield reader.line_num, row
     except (csv.Error, UnicodeDecodeError) as exc:
         yield RowError(reader.line_num, "-", f"unreadable CSV: {exc}")
+
+
+def _batches(lines: Iterable[str], mapping_of: Callable[[list[str]], Mapping], size: int
+             ) -> Iterator[tuple[list[int], list[dict[str, str]]] | Mapping | RowError]:
+    """Yield the mapping, then (line numbers, raw field dicts) per batch; a RowError for an unreadable file."""
+    reader = csv.reader(lines)
+    header = _header(reader)
+    if isinstance(header, RowError):
+        yield header
         return
+    mapping = mapping_of(header)
+    yield mapping
+    columns = sorted(mapping.by_index.items())
+    lines_, raws = [], []
+    for item in _data_rows(reader, len(header)):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        line, row = item
+        raw: dict[str, str] = {}
+        for i, name in columns:
+            value = row[i].strip() if i < len(row) else ""
+            raw[name] = f"{raw[name]};{value}" if name in raw and value else raw.get(name) or value
+        raws.append(raw)
+        lines_.append(line)
+        if len(raws) >= size:
+            yield lines_, raws
+            lines_, raws = [], []
     if raws:
         yield lines_, raws
 
@@ -167,13 +182,9 @@ def _observations(report: ImportReport, *, open_lines: Callable[[], Iterable[str
     error is then moved into the table (a dry run counts the new and already stored rows instead): nothing
     is half-saved. Memory holds a few batches and the account map, whatever the file size."""
     reader = csv.reader(open_lines())
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        report.errors.append(RowError(1, "-", "the file is empty"))
-        return report
-    except (csv.Error, UnicodeDecodeError) as exc:
-        report.errors.append(RowError(1, "-", f"unreadable CSV: {exc}"))
+    header = _header(reader)
+    if isinstance(header, RowError):
+        report.errors.append(header)
         return report
     try:
         mapping = build_mapping("observations", header, explicit=explicit, preset=preset)
@@ -212,24 +223,19 @@ def _observations(report: ImportReport, *, open_lines: Callable[[], Iterable[str
         report.rows += len(rows)
         return good_lines, good
 
-    def batches(encode: Callable[[list[int], list], object] = lambda lines, rows: None) -> Iterator:
+    def batches(encode: Callable[[list[int], list], object]) -> Iterator:
         """(rows read, the batch checked then ``encode``d for the stage), both in the reader thread."""
         lines: list[int] = []
         rows: list[list[str]] = []
-        try:
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) > width:
-                    error(reader.line_num, "-", "more fields than columns in the header")
-                    continue
-                lines.append(reader.line_num)
-                rows.append(row)
-                if len(rows) >= batch_size:
-                    yield len(rows), encode(*checked(lines, rows))
-                    lines, rows = [], []
-        except (csv.Error, UnicodeDecodeError) as exc:
-            error(reader.line_num, "-", f"unreadable CSV: {exc}")
+        for item in _data_rows(reader, width):
+            if isinstance(item, RowError):
+                error(item.line, item.field, item.message)
+                continue
+            lines.append(item[0])
+            rows.append(item[1])
+            if len(rows) >= batch_size:
+                yield len(rows), encode(*checked(lines, rows))
+                lines, rows = [], []
         if rows:
             yield len(rows), encode(*checked(lines, rows))
 
