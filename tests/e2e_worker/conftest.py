@@ -46,6 +46,11 @@ def shared_database_url(transactional_db, tmp_path) -> Iterator[str]:
     memory = conn.connection
     target = sqlite3.connect(path)
     memory.backup(target)
+    # The copy is written in rollback-journal mode. Switching a database to WAL needs it unlocked, and SQLite
+    # refuses the switch at once ("database is locked", no busy wait) when another process is writing, so two
+    # subprocesses opening the copy together raced on settings' init_command. WAL is stored in the file:
+    # set it here, once, and their PRAGMA is a no-op.
+    assert target.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
     target.close()
     saved_name = conn.settings_dict["NAME"]
     conn.connection = None
