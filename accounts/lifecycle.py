@@ -46,7 +46,7 @@ def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | Non
     """
     from playbooks.models import Task
     from scoring.models import ScoreChange, ScoreSnapshot
-    from scoring.rollups import book_tiers_forget
+    from scoring.rollups import history_forget
 
     ids = sorted(set(account_ids))
     counts = {"ended": 0, "reactivated": 0, "tasks_closed": 0, "snapshots_removed": 0}
@@ -84,7 +84,7 @@ def account_lifecycle_sync(*, account_ids: Iterable[int], now: dt.datetime | Non
             counts["snapshots_removed"] += removed
             ScoreChange.objects.filter(account_id__in=aids, date__gt=ended).delete()
             if removed:
-                book_tiers_forget(after=ended)
+                history_forget(after=ended, account_ids=aids)
         if reactivated:
             counts["reactivated"] = Account.objects.filter(pk__in=reactivated).update(
                 status=Account.Status.ACTIVE, churned_on=None, updated_at=now)

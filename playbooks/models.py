@@ -212,6 +212,10 @@ class Task(models.Model):
             models.Index(fields=["team", "status"], name="task_team_queue"),
             models.Index(fields=["status", "due_at"], name="task_due"),
             models.Index(fields=["account", "status"], name="task_account"),
+            # The dashboard's red interventions of the last 425 days (``scoring.validation.red_intervention_q``
+            # implies this condition): a range of done tasks, not a scan of every task ever closed.
+            models.Index(fields=["closed_at"], name="task_done_red_closed",
+                         condition=Q(status="done", opened_in_tier__in=["red", ""])),
         ]
 
     def __str__(self) -> str:

@@ -390,6 +390,27 @@ class BookTierDay(models.Model):
         return f"{self.date} {self.tier or 'no tier'}: {self.accounts}"
 
 
+class AccountTierDay(models.Model):
+    """An account's tier on one past day as the stay measure reads it (``scoring.measures``): its snapshot of
+    that day or the latest at most ``TOLERANCE_DAYS`` earlier; ``tier`` null when there is none.
+
+    The dashboard's day-60 check of each red intervention, kept once read (``scoring.rollups``) instead of
+    ~10,000 index probes into the snapshots on every view at 100,000 accounts; forgotten with the days whose
+    snapshots are written or removed again, like ``BookTierDay``.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    tier = models.CharField(max_length=10, choices=Tier.choices, null=True, blank=True)
+
+    class Meta:
+        # Date first: the dashboard reads a range of days, a rewrite forgets a range of days.
+        constraints = [models.UniqueConstraint(fields=["date", "account"], name="account_tier_day_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date}: {self.tier or 'no snapshot'}"
+
+
 class ScoreChange(models.Model):
     class Cause(models.TextChoices):
         DATA = "data", "Data"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from scoring.changelog import deltas_merge, describe_change, summary_of
 from scoring.engine import AccountNumbers, AccountResult
 from scoring.models import AccountScore, ScoreChange, ScoreOutbox, ScoreSnapshot
-from scoring.rollups import book_tiers_forget
+from scoring.rollups import history_forget
 from scoring.snapshot_pack import pack, pack_numbers, slim
 
 # A day's result: in full, or its numbers alone (history days: scoring.backfill). The change log reads
@@ -221,11 +221,11 @@ def scores_write(
             upsert(ScoreSnapshot, snapshots[i : i + 5000], ["account", "date"], SNAPSHOT_FIELDS)
         upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
                 need_pk=True)
-        # History rewritten (a backfill or rebuild): the book's stored tier counts of those days go.
+        # History rewritten (a backfill or rebuild): what the rollups stored about those days goes.
         today = timezone.localdate(now)
         written = {s.date for s in snapshots or ()} | ({snapshot_date} if snapshot_date else set())
         if any(d < today for d in written):
-            book_tiers_forget(dates={d for d in written if d < today})
+            history_forget(dates={d for d in written if d < today})
         if effects and results:
             acted = [c.pk for c in changes if effect_date is None or c.date == effect_date]
             row = ScoreOutbox.objects.create(account_ids=sorted(results), change_ids=sorted(acted))

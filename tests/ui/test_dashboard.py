@@ -62,7 +62,7 @@ def world(alice, bob, team, make_score, make_task, scoring_setup):
     # B's intervention closed just now, after every snapshot: whatever the date (even on a month's first
     # day, when last month's end is yesterday), its 60 days are still running.
     make_task(b, assignee=alice, step_order=2, status="done", opened_in_tier="red", closed_at=now)
-    return {"a": a, "c": c}
+    return {"a": a, "c": c, "d": d}
 
 
 def test_it_computes_tier_shares_now_and_last_month(manager, world):
@@ -166,6 +166,55 @@ def test_month_ends_are_read_once_then_kept_and_forgotten_when_history_is_rewrit
     scores_write(results={a.pk: result}, changes=[], now=now, snapshots=[snapshot_of(a.pk, last_month_end, result)])
     assert not BookTierDay.objects.exists()
     assert _last_month(dashboard_data(user=manager, now=now)) == {"green": 0, "yellow": 1, "red": 1}
+
+
+def _day60_probes(queries) -> list[str]:
+    """The statements that look an account's tier up in the snapshots (``scoring.rollups._tiers_looked_up``)."""
+    return [q["sql"] for q in queries if q["sql"].startswith("WITH p (account_id, lo, hi)")]
+
+
+def test_day_60_tiers_are_looked_up_once_then_kept_and_forgotten_when_history_is_rewritten(manager, world,
+                                                                                       scoring_setup):
+    """Issue #17: each red intervention's tier 60 days on is probed in the snapshots once (AccountTierDay), not
+    ~10,000 times per view at 100,000 accounts; a rewrite of a snapshot it read back to, or a churn removing
+    snapshots, drops the stored day, so the share is never stale."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.lifecycle import account_lifecycle_sync
+    from accounts.models import Outcome
+    from scoring.engine import AccountResult
+    from scoring.models import AccountTierDay
+    from scoring.writes import scores_write, snapshot_of
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    a, d = world["a"], world["d"]
+    with CaptureQueriesContext(connection) as first:
+        assert dashboard_data(user=manager, now=now)["outcome"]["stayed"] == 1
+    assert len(_day60_probes(first.captured_queries)) == 1
+    # A's day 60 was ten days ago (read back to its snapshot of 12 days ago), D's twenty; B's is still running.
+    assert set(AccountTierDay.objects.values_list("account_id", "date", "tier")) == {
+        (a.pk, today - dt.timedelta(days=10), "yellow"), (d.pk, today - dt.timedelta(days=20), "red")}
+    with CaptureQueriesContext(connection) as again:
+        assert dashboard_data(user=manager, now=now)["outcome"]["stayed"] == 1
+    assert _day60_probes(again.captured_queries) == []
+
+    # Rewrite A's snapshot of 12 days ago as red (what a backfill does): A's stored day 60 goes, D's stays.
+    result = AccountResult(score=20.0, raw_score=20.0, raw_tier="red", tier="red", tier_since=today,
+                           pending_tier="", pending_since=None, trend="stable", delta_7=None, delta_30=None,
+                           delta_90=None, components={}, model_version_id=scoring_setup.version.pk)
+    day = today - dt.timedelta(days=12)
+    scores_write(results={a.pk: result}, changes=[], now=now, snapshots=[snapshot_of(a.pk, day, result)])
+    assert list(AccountTierDay.objects.values_list("account_id", flat=True)) == [d.pk]
+    outcome = dashboard_data(user=manager, now=now)["outcome"]
+    assert (outcome["stayed"], outcome["treated"]) == (0, 2)
+
+    # D churns 25 days ago: its snapshots after that go, and with them its stored day 60 (now no snapshot).
+    Outcome.objects.create(account=d, kind="churned", date=today - dt.timedelta(days=25))
+    account_lifecycle_sync(account_ids=[d.pk], now=now, recompute=False)
+    assert not AccountTierDay.objects.filter(account=d).exists()
+    assert dashboard_data(user=manager, now=now)["outcome"]["treated"] == 2  # A red, D lost to its churn
 
 
 def test_an_intervention_counts_from_its_local_closing_day(settings, manager, alice, team, make_score, make_task,
