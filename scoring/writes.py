@@ -222,7 +222,9 @@ def scores_write(
         upsert(ScoreChange, changes, ["account", "date", "cause"], [f.removesuffix("_id") for f in CHANGE_FIELDS],
                 need_pk=True)
         # History rewritten (a backfill or rebuild): what the rollups stored about those days goes.
-        today = timezone.localdate(now)
+        # Today by the clock, not by ``now``: a rebuild of a past range writes as of its last day's end, and
+        # that day is past too (stored rollups only hold days before the real today).
+        today = timezone.localdate()
         written = {s.date for s in snapshots or ()} | ({snapshot_date} if snapshot_date else set())
         if any(d < today for d in written):
             history_forget(dates={d for d in written if d < today})

@@ -217,6 +217,26 @@ def test_day_60_tiers_are_looked_up_once_then_kept_and_forgotten_when_history_is
     assert dashboard_data(user=manager, now=now)["outcome"]["treated"] == 2  # A red, D lost to its churn
 
 
+def test_a_rebuild_of_a_past_range_forgets_its_last_day_too(manager, world, scoring_setup):
+    """A rebuild ending on a past day writes as of that day's end; the stored counts of that day still go."""
+    from scoring.backfill import day_end
+    from scoring.engine import AccountResult
+    from scoring.models import BookTierDay
+    from scoring.writes import scores_write, snapshot_of
+
+    now = timezone.now()
+    last_month_end = timezone.localdate(now).replace(day=1) - dt.timedelta(days=1)
+    assert _last_month(dashboard_data(user=manager, now=now)) == {"green": 0, "yellow": 2, "red": 0}
+    a = world["a"]
+    result = AccountResult(score=20.0, raw_score=20.0, raw_tier="red", tier="red", tier_since=last_month_end,
+                           pending_tier="", pending_since=None, trend="stable", delta_7=None, delta_30=None,
+                           delta_90=None, components={}, model_version_id=scoring_setup.version.pk)
+    scores_write(results={}, changes=[], now=day_end(last_month_end, now),
+                 snapshots=[snapshot_of(a.pk, last_month_end, result)])
+    assert not BookTierDay.objects.exists()
+    assert _last_month(dashboard_data(user=manager, now=now)) == {"green": 0, "yellow": 1, "red": 1}
+
+
 def test_an_intervention_counts_from_its_local_closing_day(settings, manager, alice, team, make_score, make_task,
                                                            scoring_setup):
     """Closed at 02:00 UTC on 17 April is 16 April in New York: day 60 is 15 June there (reached on
