@@ -32,7 +32,7 @@ from django.utils import timezone
 from scoring.audit import audit_record
 from scoring.models import ScoreChange, ScoreModelVersion, ScoreSnapshot
 from scoring.services import Progress, _history_recompute, history_accounts
-from scoring.writes import RecomputeResult, upsert
+from scoring.writes import RecomputeResult, statistics_refresh, upsert
 
 DAY = dt.timedelta(days=1)
 
@@ -120,6 +120,7 @@ def history_rebuild(
                    "accounts": len(result.account_ids)},
         )
     written = _stored(result.account_ids, first_day, last_day).count()
+    statistics_refresh(ScoreSnapshot, written)  # the backtest of the new history plans on its rows
     return RebuildResult(accounts=len(result.account_ids), snapshots=written, replaced=sum(by_version.values()),
                          result=result)
 

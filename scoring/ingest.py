@@ -26,6 +26,7 @@ from healthscore.bounds import timestamp_parse
 from scoring.aggregation import VALUE_LIMIT
 from scoring.models import IngestCount, Observation, SignalDefinition
 from scoring.tasks import recompute_enqueue
+from scoring.writes import statistics_refresh
 
 MAX_ITEMS = 5000
 FUTURE_SKEW = dt.timedelta(minutes=5)
@@ -498,16 +499,19 @@ class ObservationStage:
                 cursor.execute(f"DELETE FROM {self.TABLE} s USING (SELECT k, min(line) AS first FROM {self.TABLE} "
                                "GROUP BY k HAVING count(*) > 1) d WHERE s.k = d.k AND s.line > d.first")
         if self.shared and len(chunks) > 1:
-            return self._move_side_by_side(bounds, recompute, progress)
-        stored, accounts, moved = 0, set(), 0
-        for after, last, rows in bounds:
-            n, touched = self._move_chunk(after, last, recompute)
-            stored += n
-            accounts.update(touched)
-            moved += rows
-            if progress is not None:
-                progress(moved)
-        return stored, sorted(accounts)
+            stored, accounts = self._move_side_by_side(bounds, recompute, progress)
+        else:
+            stored, accounts, moved = 0, set(), 0
+            for after, last, rows in bounds:
+                n, touched = self._move_chunk(after, last, recompute)
+                stored += n
+                accounts.update(touched)
+                moved += rows
+                if progress is not None:
+                    progress(moved)
+            accounts = sorted(accounts)
+        statistics_refresh(Observation, stored)  # the rebuild that follows an import plans on the new rows
+        return stored, accounts
 
     def _move_side_by_side(self, bounds, recompute: bool, progress) -> tuple[int, list[int]]:
         """``MOVE_WORKERS`` threads, each on its own database connection, take chunks off one queue."""

@@ -37,6 +37,23 @@ class RecomputeResult:
     outbox_ids: list[int] = field(default_factory=list)
 
 
+# A load of this many rows refreshes the table's planner statistics at once (``statistics_refresh``).
+ANALYZE_AFTER_ROWS = 50_000
+
+
+def statistics_refresh(model, rows: int) -> bool:
+    """After a bulk load of ``rows`` rows, refresh the table's planner statistics (PostgreSQL ``ANALYZE``).
+
+    Autovacuum analyses a table only a while after a load (never where it is off), and until then the planner
+    plans from the table as it was: after importing 2.5M observations into an empty table it read all of them
+    for every 250-account chunk of the rebuild that follows (0.68 s a chunk instead of 0.10 s). True if run."""
+    if rows < ANALYZE_AFTER_ROWS or connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return True
+
+
 def change_cause(baseline: dict, result: Scored) -> str:
     if baseline["model_version_id"] != result.model_version_id:
         return ScoreChange.Cause.MODEL_VERSION
