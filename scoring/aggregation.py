@@ -119,7 +119,13 @@ class SeriesAggregator:
 
     def __init__(self, signal: SignalSpec, observations: Sequence[Obs], ref: dt.datetime):
         self.signal = signal
-        self.obs = sorted((Obs(o.at, clamp_value(o.value)) for o in observations), key=lambda o: (o.at, o.value))
+        # New Obs only where a value needs clamping (NaN fails the comparison too): most series need none.
+        observations = list(observations)
+        if all(-VALUE_LIMIT <= o.value <= VALUE_LIMIT for o in observations):
+            clamped = observations
+        else:
+            clamped = [Obs(o.at, clamp_value(o.value)) for o in observations]
+        self.obs = sorted(clamped, key=lambda o: (o.at, o.value))
         self.t = [_epoch(o.at) for o in self.obs]
         self.ref = _epoch(ref)
         k = self.k = signal.decay_rate
@@ -134,7 +140,10 @@ class SeriesAggregator:
             self.p_v.append(self.p_v[-1] + o.value)
 
     def at(self, now: dt.datetime) -> SignalAggregate:
-        now_s = _epoch(now)
+        return self.at_epoch(_epoch(now))
+
+    def at_epoch(self, now_s: float) -> SignalAggregate:
+        """``at`` for "now" given in epoch seconds (a rebuild reads every series at the same instants)."""
         t, win = self.t, self.win
         hi = bisect_right(t, now_s)
         # Each bound is at most ``now``: searching below ``hi`` (and above ``h_lo``) finds the same index.

@@ -99,6 +99,7 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
              for aid in ids}
     snapshots, changes = [], []
     for day, as_of in instants:
+        as_of_s = as_of.timestamp()  # every series is read at this instant
         for aid in ids:
             if aid in ended and day > ended[aid]:
                 continue
@@ -106,7 +107,7 @@ def backfill_chunk(chunk: Sequence[int], specs: dict[int, ModelSpec], routing: d
             mine = past[aid]
             recent = trail[aid][-spec.rapid_decline_days:]  # scores of the previous days, in order
             peak = max(recent) if recent else None
-            aggregates = {sid: ser.at(as_of) for sid, ser in walks[aid]}
+            aggregates = {sid: ser.at_epoch(as_of_s) for sid, ser in walks[aid]}
             if day == final[aid] or versions[aid] in in_full:
                 history = History(past={n: mine[day - n * DAY] for n in HISTORY_DAYS if day - n * DAY in mine},
                                   peak=peak)
