@@ -44,3 +44,16 @@ def test_a_signal_id_past_uint16_keeps_full_json_instead_of_failing_the_write():
     components = {"signals": [{"key": "logins", "sub_score": 40.0, "contribution": 12.0}]}
     assert pack(components, {"logins": 70_000}) is None
     assert pack(components, {"logins": 7}) is not None
+
+
+def test_the_snapshots_carry_one_index_by_account_the_unique_key(db):
+    """Every lookup by account is served by the unique (account, date) index; a second index on the account
+    alone cost ~19 bytes a row (10,000 × 90 bench book) and its upkeep on every snapshot written."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, ScoreSnapshot._meta.db_table)
+    by_account = {name: c["columns"] for name, c in found.items() if c["columns"][:1] == ["account_id"]
+                  and (c["index"] or c["unique"]) and not c["foreign_key"]}
+    assert list(by_account.values()) == [["account_id", "date"]], by_account
+    assert found[next(iter(by_account))]["unique"]
