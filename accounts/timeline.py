@@ -29,7 +29,8 @@ class Entry:
     who: str = ""
 
 
-def _day_start(day: dt.date) -> dt.datetime:
+def day_start(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in the site's time zone."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
 
@@ -42,7 +43,7 @@ def account_timeline(*, account: Account, limit: int = 120) -> list[Entry]:
     for c in ScoreChange.objects.filter(account=account).order_by("-date", "-id")[:PER_SOURCE]:
         moved = f"{c.from_score:.0f} → {c.to_score:.0f}" if c.from_score is not None else f"scored {c.to_score:.0f}"
         title = f"Score {moved}" + (f", now {c.to_tier}" if c.tier_changed else "")
-        entries.append(Entry(_day_start(c.date), "score", title, c.summary, tier=c.to_tier if c.tier_changed else ""))
+        entries.append(Entry(day_start(c.date), "score", title, c.summary, tier=c.to_tier if c.tier_changed else ""))
     tasks = Task.objects.filter(account=account).select_related("playbook", "closed_by").order_by("-created_at")
     for t in tasks[:PER_SOURCE]:
         entries.append(Entry(t.created_at, "task", f"Task opened: {t.title}", t.playbook.name))
@@ -57,7 +58,7 @@ def account_timeline(*, account: Account, limit: int = 120) -> list[Entry]:
         if ticket.solved_at is not None:
             entries.append(Entry(ticket.solved_at, "ticket", f"Ticket #{ticket.external_id} solved", ticket.subject))
     for o in account.outcomes.order_by("-date")[:PER_SOURCE]:
-        entries.append(Entry(_day_start(o.date), "outcome", o.get_kind_display(), o.note))
+        entries.append(Entry(day_start(o.date), "outcome", o.get_kind_display(), o.note))
     for f in Override.objects.filter(account=account).select_related("created_by").order_by("-created_at")[:PER_SOURCE]:
         effect = f"capped at {f.value:.0f}" if f.effect == Override.Effect.CAP else f"−{f.value:.0f} points"
         entries.append(Entry(f.created_at, "flag", f"Flagged: {f.get_reason_display()} ({effect})", f.note,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.access import sees_whole_book, visible_accounts
 from accounts.models import Account, Outcome
+from accounts.timeline import day_start
 from playbooks.models import Task
 from playbooks.selectors import live_tasks_q
 from scoring.charts import tier_share_bars
@@ -144,8 +145,7 @@ def intervention_outcome(*, accounts, today: dt.date, whole_book: bool = False) 
     """
     start = today - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS + RECOVERY_DAYS)
     # From the start of that local day: a range of the closing-time index (``closed_at__date`` is not).
-    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-    interventions = Task.objects.filter(red_intervention_q(), closed_at__gte=since)
+    interventions = Task.objects.filter(red_intervention_q(), closed_at__gte=day_start(start))
     churns = Outcome.objects.filter(kind=Outcome.Kind.CHURNED, date__gte=start)
     if not whole_book:
         interventions = interventions.filter(account__in=accounts)

@@ -40,32 +40,30 @@ def _planner_rows(table: str) -> float | None:
         return cursor.fetchone()[0]
 
 
-def test_an_observation_import_refreshes_the_statistics_of_the_observations(tmp_path, scoring_setup):
+def _import_observations(tmp_path, rows: int, *extra: str) -> list[dict]:
+    """Import ``rows`` observations of one account through ``import_csv``; the statements it ran."""
     AccountFactory(external_id="acme")
     path = tmp_path / "obs.csv"
     path.write_text("account,signal,value,observed_at\n" + "".join(
-        f"acme,weekly_logins,{d % 7},2025-01-01T00:{d // 60:02d}:{d % 60:02d}Z\n" for d in range(120)))
+        f"acme,weekly_logins,{d % 7},2025-01-01T00:{d // 60:02d}:{d % 60:02d}Z\n" for d in range(rows)))
     with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as ctx:
-        call_command("import_csv", "observations", str(path), "--historical", "--batch-size", "50",
+        call_command("import_csv", "observations", str(path), "--historical", *extra,
                      stdout=io.StringIO(), stderr=io.StringIO())
-    assert Observation.objects.count() == 120
+    assert Observation.objects.count() == rows
+    return ctx.captured_queries
+
+
+def test_an_observation_import_refreshes_the_statistics_of_the_observations(tmp_path, scoring_setup):
+    queries = _import_observations(tmp_path, 120, "--batch-size", "50")
     if connection.vendor == "postgresql":
-        assert _analyzed(ctx.captured_queries, "scoring_observation")
+        assert _analyzed(queries, "scoring_observation")
         assert _planner_rows("scoring_observation") == 120  # the planner now sees the rows just stored
     else:
-        assert not _analyzed(ctx.captured_queries, "scoring_observation")
+        assert not _analyzed(queries, "scoring_observation")
 
 
 def test_a_small_import_leaves_the_statistics_to_autovacuum(tmp_path, scoring_setup):
-    AccountFactory(external_id="acme")
-    path = tmp_path / "obs.csv"
-    path.write_text("account,signal,value,observed_at\n" + "".join(
-        f"acme,weekly_logins,{d % 7},2025-01-01T00:00:{d:02d}Z\n" for d in range(30)))
-    with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as ctx:
-        call_command("import_csv", "observations", str(path), "--historical", stdout=io.StringIO(),
-                     stderr=io.StringIO())
-    assert Observation.objects.count() == 30
-    assert not _analyzed(ctx.captured_queries, "scoring_observation")
+    assert not _analyzed(_import_observations(tmp_path, 30), "scoring_observation")
 
 
 def test_a_history_rebuild_refreshes_the_statistics_of_the_snapshots(scoring_setup):
